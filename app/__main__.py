@@ -1,0 +1,71 @@
+"""Entry point: ``python -m app`` starts the GUI; subcommands give the CLI.
+
+    python -m app [--model PATH] [--data-dir DIR]      the desktop app
+    python -m app --self-test [--model PATH]           headless smoke test (also frozen)
+    python -m app --version
+    python -m app chat | chats | models | bench ...    see ``--help`` of each
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+# Guards against libraries that phone home must be set before anything imports them.
+import app.core  # noqa: F401
+from app import APP_NAME, __version__
+
+SUBCOMMANDS = ("chat", "chats", "models", "bench")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hearth", description=f"{APP_NAME}: offline chat.")
+    parser.add_argument("--model", metavar="PATH", help="GGUF model file to load")
+    parser.add_argument("--data-dir", metavar="DIR", help="keep every app directory under DIR")
+    parser.add_argument("--catalog", metavar="FILE", help="use another model catalog file")
+    parser.add_argument("--offline", action="store_true", help="refuse all network access")
+    parser.add_argument("--debug", action="store_true", help="verbose logs (may include chat text)")
+    parser.add_argument("--self-test", action="store_true", help="headless smoke test, then exit")
+    parser.add_argument("--version", action="store_true", help="print version and build info")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"app.cli.{name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def apply_global_options(args: argparse.Namespace) -> None:
+    """Options that act through the environment so every layer sees them."""
+    if args.data_dir:
+        os.environ["HEARTH_DATA_DIR"] = os.path.abspath(args.data_dir)
+    if args.catalog:
+        os.environ["HEARTH_CATALOG"] = os.path.abspath(args.catalog)
+    if args.offline:
+        os.environ["HEARTH_OFFLINE"] = "1"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    apply_global_options(args)
+    if args.version:
+        from app.cli.info import print_version
+
+        return print_version()
+    if args.self_test:
+        from app.cli.selftest import run_self_test
+
+        return run_self_test(model=args.model)
+    if args.command:
+        module = importlib.import_module(f"app.cli.{args.command}")
+        return int(module.run(args))
+    from app.main import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

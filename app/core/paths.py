@@ -1,0 +1,94 @@
+"""Every directory Hearth uses, in one place.
+
+By default they come from platformdirs (the platform's user data, config, cache and log
+directories). ``HEARTH_DATA_DIR`` (or ``--data-dir``, which sets it) puts every one of
+them under a single directory: tests and portable installs use this.
+
+Resources (icons, styles, translations, the catalog) are found through
+:func:`resource_path`, which also knows PyInstaller's ``sys._MEIPASS``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_DIR_NAME = "Hearth"
+ENV_DATA_DIR = "HEARTH_DATA_DIR"
+
+
+@dataclass(frozen=True, slots=True)
+class AppPaths:
+    data: Path
+    config: Path
+    cache: Path
+    logs: Path
+    models: Path
+
+    @property
+    def database(self) -> Path:
+        return self.data / "chats.sqlite3"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.json"
+
+    @property
+    def network_log(self) -> Path:
+        return self.data / "network-log.jsonl"
+
+    @property
+    def downloads(self) -> Path:
+        """Partial downloads (``.part``) live beside the models so ``os.replace`` is atomic."""
+        return self.models
+
+    def ensure(self) -> AppPaths:
+        """Create every directory, private to the user (0700 on POSIX)."""
+        for directory in (self.data, self.config, self.cache, self.logs, self.models):
+            directory.mkdir(parents=True, exist_ok=True)
+            if os.name == "posix":
+                directory.chmod(0o700)
+        return self
+
+
+def app_paths() -> AppPaths:
+    """The directories for this process, honouring ``HEARTH_DATA_DIR``."""
+    override = os.environ.get(ENV_DATA_DIR, "").strip()
+    if override:
+        root = Path(override).expanduser().resolve()
+        return AppPaths(
+            data=root / "data",
+            config=root / "config",
+            cache=root / "cache",
+            logs=root / "logs",
+            models=root / "models",
+        )
+    data = Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False))
+    return AppPaths(
+        data=data,
+        config=Path(platformdirs.user_config_dir(APP_DIR_NAME, appauthor=False)),
+        cache=Path(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False)),
+        logs=Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False)),
+        models=data / "models",
+    )
+
+
+def is_frozen() -> bool:
+    """True inside a PyInstaller bundle."""
+    return bool(getattr(sys, "frozen", False))
+
+
+def resources_dir() -> Path:
+    """The ``resources/`` directory, from a source checkout or a frozen bundle."""
+    bundle_root = getattr(sys, "_MEIPASS", None)
+    if bundle_root:
+        return Path(bundle_root) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def resource_path(*parts: str) -> Path:
+    return resources_dir().joinpath(*parts)

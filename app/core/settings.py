@@ -1,0 +1,180 @@
+"""User settings: one frozen dataclass, stored as versioned JSON, saved atomically.
+
+Reading is forgiving: an unknown key is ignored, a bad value falls back to its default
+(and is logged), and an unreadable file is moved aside rather than lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import psutil
+
+from app.core.atomic import write_text_atomic
+from app.core.chat import SamplingParams
+
+log = logging.getLogger(__name__)
+
+SETTINGS_VERSION = 1
+MIN_CONTEXT = 4096
+MAX_CONTEXT = 32768
+
+Theme = Literal["system", "light", "dark"]
+Language = Literal["system", "zh_CN", "en"]
+#: Which download source to prefer: ``auto`` probes and picks the fastest.
+SourcePreference = Literal["auto", "huggingface", "mirror", "modelscope"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    version: int = SETTINGS_VERSION
+    #: llama.cpp threads; ``0`` means automatic (see :func:`default_threads`).
+    threads: int = 0
+    #: Context length in tokens; ``0`` means automatic (see :func:`default_context`).
+    context_length: int = 0
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    system_prompt: str = ""
+    theme: Theme = "system"
+    language: Language = "system"
+    source_preference: SourcePreference = "auto"
+    #: A user's own HF-compatible endpoint (same paths as huggingface.co), tried as a mirror.
+    custom_hf_endpoint: str = ""
+    offline: bool = False
+    #: The model to load at start-up (absolute path), empty for none.
+    last_model: str = ""
+    #: Chat font size in points; 0 follows the system.
+    font_point_size: float = 0.0
+
+    def effective_threads(self) -> int:
+        return self.threads if self.threads > 0 else default_threads()
+
+    def effective_context(self) -> int:
+        return self.context_length if self.context_length > 0 else default_context()
+
+
+def default_threads() -> int:
+    """Physical cores, capped at 8.
+
+    Token generation is memory-bound: past the physical core count, hyper-threads only
+    add contention. ``python -m app bench --threads-sweep`` measures this per machine.
+    """
+    physical = psutil.cpu_count(logical=False) or os.cpu_count() or 2
+    return max(1, min(8, physical))
+
+
+def default_context(available_bytes: int | None = None) -> int:
+    """A context length the machine's free RAM can hold: 4096 at least, 32768 at most.
+
+    Budget a quarter of the free RAM for the KV cache at 28 KiB/token (f16, the
+    DeepSeek-R1-Distill-Qwen-1.5B shapes), rounded down to a power of two.
+    """
+    free = available_bytes if available_bytes is not None else psutil.virtual_memory().available
+    budget_tokens = (free // 4) // (28 * 1024)
+    n_ctx = MIN_CONTEXT
+    while n_ctx * 2 <= min(budget_tokens, MAX_CONTEXT):
+        n_ctx *= 2
+    return n_ctx
+
+
+def _coerce(name: str, value: Any, default: Any, annotation: Any) -> Any:
+    """Return ``value`` if it has the right type (and allowed literal), else ``default``."""
+    allowed = get_args(annotation) if getattr(annotation, "__origin__", None) is Literal else ()
+    if allowed:
+        if value in allowed:
+            return value
+    elif isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, float) and isinstance(value, int | float) and not isinstance(
+        value, bool
+    ):
+        return float(value)
+    elif isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    elif isinstance(default, str) and isinstance(value, str):
+        return value
+    elif default is None and (value is None or isinstance(value, int)):
+        return value
+    log.warning("settings: ignoring bad value for %s", name)
+    return default
+
+
+def _sampling_from(raw: Any) -> SamplingParams:
+    base = SamplingParams()
+    if not isinstance(raw, dict):
+        return base
+    values: dict[str, Any] = {}
+    for f in fields(SamplingParams):
+        if f.name in raw:
+            default = getattr(base, f.name)
+            value = raw[f.name]
+            if f.name in ("seed", "thinking_budget"):
+                ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+                values[f.name] = value if ok else default
+            else:
+                values[f.name] = _coerce(f"sampling.{f.name}", value, default, None)
+    return replace(base, **values)
+
+
+def settings_from_dict(raw: Any) -> Settings:
+    base = Settings()
+    if not isinstance(raw, dict):
+        return base
+    hints = {
+        "theme": Theme,
+        "language": Language,
+        "source_preference": SourcePreference,
+    }
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name == "version" or f.name not in raw:
+            continue
+        if f.name == "sampling":
+            values["sampling"] = _sampling_from(raw["sampling"])
+            continue
+        values[f.name] = _coerce(f.name, raw[f.name], getattr(base, f.name), hints.get(f.name))
+    settings = replace(base, **values)
+    if settings.context_length:
+        clamped = min(MAX_CONTEXT, max(MIN_CONTEXT, settings.context_length))
+        settings = replace(settings, context_length=clamped)
+    return settings
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    data = dataclasses.asdict(settings)
+    data["version"] = SETTINGS_VERSION
+    return data
+
+
+def load_settings(path: Path) -> Settings:
+    """Read settings; a missing file gives defaults, an unreadable one is kept aside."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        log.warning("settings: cannot read %s (%s); using defaults", path, exc)
+        return Settings()
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError:
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        log.warning("settings: %s is not valid JSON; moved aside to %s", path, aside)
+        path.replace(aside)
+        return Settings()
+    if isinstance(raw, dict) and isinstance(raw.get("version"), int):
+        if raw["version"] > SETTINGS_VERSION:
+            log.warning("settings: file is from a newer Hearth (v%s); reading what we know",
+                        raw["version"])
+    return settings_from_dict(raw)
+
+
+def save_settings(path: Path, settings: Settings) -> None:
+    write_text_atomic(path, json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False))

@@ -1,0 +1,1 @@
+"""Pytest plugin: generated GGUF models for tests (owned by the engine work)."""
