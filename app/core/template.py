@@ -1,0 +1,356 @@
+"""Chat formatting: the model's own Jinja chat template, sandboxed, plus DeepSeek-R1 rules.
+
+A GGUF carries its chat template as Jinja source written by strangers, so it runs in
+jinja2's immutable sandbox with the same options Hugging Face uses (``trim_blocks``,
+``lstrip_blocks``, ``raise_exception``, ``strftime_now``), which is what template
+authors test against. On top of the template, R1 models get the rules DeepSeek
+recommends: no system role, no old reasoning in the history, and a reply that starts
+inside ``<think>``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final, NoReturn
+
+import jinja2
+import jinja2.ext
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
+from jinja2.parser import Parser
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from app.core.chat import ChatMessage
+from app.core.errors import GenerationError
+
+log = logging.getLogger(__name__)
+
+R1_BOS: Final = "<｜begin▁of▁sentence｜>"
+R1_EOS: Final = "<｜end▁of▁sentence｜>"
+R1_USER: Final = "<｜User｜>"
+R1_ASSISTANT: Final = "<｜Assistant｜>"
+THINK_OPEN: Final = "<think>"
+THINK_CLOSE: Final = "</think>"
+
+#: The DeepSeek-R1-Distill chat template (the newer variant whose generation prompt is
+#: ``<｜Assistant｜><think>\n``), used when a GGUF has none. Same output as the official
+#: template for system/user/assistant turns; the tool-call branches are left out because
+#: Hearth never sends tools.
+BUILTIN_R1_TEMPLATE: Final = r"""
+{%- if not add_generation_prompt is defined -%}
+    {%- set add_generation_prompt = false -%}
+{%- endif -%}
+{%- set ns = namespace(system_prompt='') -%}
+{%- for message in messages -%}
+    {%- if message['role'] == 'system' -%}
+        {%- set ns.system_prompt = message['content'] -%}
+    {%- endif -%}
+{%- endfor -%}
+{{- bos_token -}}{{- ns.system_prompt -}}
+{%- for message in messages -%}
+    {%- if message['role'] == 'user' -%}
+        {{- '<｜User｜>' + message['content'] -}}
+    {%- elif message['role'] == 'assistant' -%}
+        {%- set content = message['content'] -%}
+        {%- if '</think>' in content -%}
+            {%- set content = content.split('</think>')[-1] -%}
+        {%- endif -%}
+        {{- '<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>' -}}
+    {%- endif -%}
+{%- endfor -%}
+{%- if add_generation_prompt -%}
+    {{- '<｜Assistant｜><think>\n' -}}
+{%- endif -%}
+""".strip()
+
+# Blank lines at the start of an answer are layout left over from "</think>\n\n".
+_LEADING_BLANK_LINES: Final = re.compile(r"\A(?:[^\S\n]*\n)+")
+
+
+class ChatTemplateError(GenerationError):
+    """The model's chat template is broken, unsafe, or refused the conversation."""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPrompt:
+    """A prompt ready to tokenize (special tokens appear as text: tokenize with special=True)."""
+
+    text: str
+    #: True when the text ends inside an open ``<think>``: generation starts as reasoning.
+    opens_in_reasoning: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChatTemplate:
+    """A compiled chat template and what we know about it."""
+
+    source: str
+    bos_token: str
+    eos_token: str
+    #: False when the GGUF had no template and the built-in R1 template is used.
+    from_gguf: bool
+    #: DeepSeek-R1 style, detected from the template text.
+    is_r1: bool
+    # Compiled once here, so a syntax error surfaces when the model loads, not mid-chat.
+    _compiled: jinja2.Template = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_compiled", _compile(self.source))
+
+    def render(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        system_prompt: str = "",
+        continue_last: bool = False,
+        reasoning_closed: bool = False,
+    ) -> RenderedPrompt:
+        """Format ``messages`` as the prompt for the next assistant reply.
+
+        With ``continue_last`` the last message is a partial assistant reply that the model
+        continues; ``reasoning_closed`` says its reasoning had already ended even if no
+        answer text exists yet.
+        """
+        history = list(messages)
+        partial: ChatMessage | None = None
+        if continue_last:
+            if not history or history[-1].role != "assistant":
+                raise ChatTemplateError(
+                    "Only an assistant answer can be continued. Send a new message instead.",
+                    detail=f"continue_last with last role {history[-1].role if history else None}",
+                )
+            partial = history.pop()
+        rows = (
+            _r1_rows(history, system_prompt)
+            if self.is_r1
+            else _generic_rows(history, system_prompt)
+        )
+        text = self._render_rows(rows)
+        if self.is_r1:
+            text = _open_think(text)
+        opens = text.rstrip().endswith(THINK_OPEN)
+        if partial is not None:
+            return _append_partial(text, opens, partial, reasoning_closed=reasoning_closed)
+        return RenderedPrompt(text=text, opens_in_reasoning=opens)
+
+    def _render_rows(self, rows: list[dict[str, str]]) -> str:
+        try:
+            return self._compiled.render(
+                messages=rows,
+                add_generation_prompt=True,
+                bos_token=self.bos_token,
+                eos_token=self.eos_token,
+            )
+        except ChatTemplateError:
+            raise
+        except SecurityError as exc:
+            log.warning("chat template blocked by the sandbox: %s", exc)
+            raise ChatTemplateError(
+                "The model's chat template tried to do something unsafe and was blocked. "
+                "Use another copy of this model.",
+                detail=str(exc),
+            ) from exc
+        except Exception as exc:
+            # Template bugs surface as any exception type (TypeError, UndefinedError, ...).
+            log.warning("chat template failed: %s: %s", type(exc).__name__, exc)
+            raise ChatTemplateError(
+                "The model's chat template failed while formatting the conversation. "
+                "Use another copy of this model.",
+                detail=f"{type(exc).__name__}: {exc}",
+            ) from exc
+
+
+def template_for(gguf_template: str | None, *, bos_token: str, eos_token: str) -> ChatTemplate:
+    """The chat template for a model: its own, or the built-in R1 template if it has none."""
+    if gguf_template is None or not gguf_template.strip():
+        return ChatTemplate(
+            source=BUILTIN_R1_TEMPLATE,
+            bos_token=bos_token,
+            eos_token=eos_token,
+            from_gguf=False,
+            is_r1=True,
+        )
+    return ChatTemplate(
+        source=gguf_template,
+        bos_token=bos_token,
+        eos_token=eos_token,
+        from_gguf=True,
+        is_r1=is_r1_template(gguf_template),
+    )
+
+
+def is_r1_template(source: str) -> bool:
+    """True for DeepSeek-R1 style templates (they speak in ``<｜User｜>``/``<｜Assistant｜>``)."""
+    return R1_USER in source and R1_ASSISTANT in source
+
+
+def strip_reasoning(content: str) -> str:
+    """An assistant message without inline reasoning: the text after the last ``</think>``."""
+    if THINK_CLOSE not in content:
+        return content
+    return _LEADING_BLANK_LINES.sub("", content.split(THINK_CLOSE)[-1])
+
+
+# --- message preparation ---------------------------------------------------------------
+
+
+def _history_content(message: ChatMessage) -> str:
+    # Old reasoning costs context and DeepSeek trains without it; ChatMessage.reasoning is
+    # never sent, and reasoning inline in the content is cut off here.
+    return strip_reasoning(message.content) if message.role == "assistant" else message.content
+
+
+def _r1_rows(history: Sequence[ChatMessage], system_prompt: str) -> list[dict[str, str]]:
+    """R1 sends no system role: the system text becomes the start of the first user turn."""
+    system_parts = [system_prompt.strip()] if system_prompt.strip() else []
+    system_parts += [m.content.strip() for m in history if m.role == "system" and m.content.strip()]
+    rows = [{"role": m.role, "content": _history_content(m)} for m in history if m.role != "system"]
+    if system_parts:
+        system_text = "\n\n".join(system_parts)
+        for row in rows:
+            if row["role"] == "user":
+                row["content"] = f"{system_text}\n\n{row['content']}"
+                break
+        else:
+            rows.insert(0, {"role": "user", "content": system_text})
+    return rows
+
+
+def _generic_rows(history: Sequence[ChatMessage], system_prompt: str) -> list[dict[str, str]]:
+    rows = [{"role": m.role, "content": _history_content(m)} for m in history]
+    system_text = system_prompt.strip()
+    if system_text:
+        if rows and rows[0]["role"] == "system":
+            rows[0]["content"] = f"{system_text}\n\n{rows[0]['content']}"
+        else:
+            rows.insert(0, {"role": "system", "content": system_text})
+    return rows
+
+
+def _open_think(text: str) -> str:
+    """Make an R1 prompt end inside ``<think>\\n`` (older R1 GGUFs stop at ``<｜Assistant｜>``)."""
+    if text.endswith(R1_ASSISTANT):
+        return f"{text}{THINK_OPEN}\n"
+    if text.endswith(THINK_OPEN):
+        return f"{text}\n"
+    return text
+
+
+def _append_partial(
+    text: str, opens: bool, partial: ChatMessage, *, reasoning_closed: bool
+) -> RenderedPrompt:
+    """Append a partial assistant reply after the generation prompt, as the model wrote it."""
+    reasoning, content = partial.reasoning, partial.content
+    closed = reasoning_closed
+    thinking = opens or bool(reasoning)
+    if not reasoning:
+        # The reply may carry its reasoning inline, as raw model output does.
+        stripped = content.lstrip()
+        opened_inline = stripped.startswith(THINK_OPEN)
+        if opened_inline or (opens and THINK_CLOSE in content):
+            if opened_inline:
+                stripped = stripped[len(THINK_OPEN) :].lstrip("\n")
+            head, tag, tail = stripped.partition(THINK_CLOSE)
+            reasoning = head
+            content = _LEADING_BLANK_LINES.sub("", tail)
+            closed = closed or bool(tag)
+            thinking = True
+    closed = closed or bool(content)
+    if thinking:
+        if not opens:
+            text = f"{text}{THINK_OPEN}\n"
+        if closed:
+            text = f"{text}{reasoning.rstrip()}\n{THINK_CLOSE}\n\n{content}"
+            return RenderedPrompt(text=text, opens_in_reasoning=False)
+        return RenderedPrompt(text=text + reasoning, opens_in_reasoning=True)
+    return RenderedPrompt(text=text + content, opens_in_reasoning=False)
+
+
+# --- the sandbox -----------------------------------------------------------------------
+
+
+class _HearthSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, but an unsafe attribute fails loudly instead of rendering ''."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        raise SecurityError(
+            f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe."
+        )
+
+
+class _GenerationTag(jinja2.ext.Extension):
+    """``{% generation %}…{% endgeneration %}`` (a Hugging Face training marker): the body."""
+
+    # jinja2 declares `tags` as a plain set attribute, so it cannot be a ClassVar here.
+    tags: set[str] = {"generation"}  # noqa: RUF012
+
+    def parse(self, parser: Parser) -> list[nodes.Node]:
+        next(parser.stream)
+        body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
+        return list(body)
+
+
+def _raise_exception(message: str) -> NoReturn:
+    raise ChatTemplateError(
+        f"The model's chat template refused this conversation ({message}). "
+        "Start a new chat or use another model.",
+        detail=message,
+    )
+
+
+def _strftime_now(fmt: str) -> str:
+    return datetime.now().strftime(fmt)
+
+
+def _tojson(
+    value: Any,
+    ensure_ascii: bool = False,
+    indent: int | None = None,
+    separators: tuple[str, str] | None = None,
+    sort_keys: bool = False,
+) -> str:
+    # Templates expect plain JSON (non-ASCII kept), not jinja2's HTML-escaped tojson.
+    return json.dumps(
+        value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys
+    )
+
+
+def _make_environment() -> _HearthSandbox:
+    env = _HearthSandbox(
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=[_GenerationTag, jinja2.ext.loopcontrols],
+    )
+    env.globals["raise_exception"] = _raise_exception
+    env.globals["strftime_now"] = _strftime_now
+    env.filters["tojson"] = _tojson
+    return env
+
+
+# One environment for all templates: it holds no per-template state, and rendering is
+# thread-safe.
+_ENVIRONMENT: Final = _make_environment()
+
+
+def _compile(source: str) -> jinja2.Template:
+    try:
+        return _ENVIRONMENT.from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        log.warning("chat template syntax error at line %s: %s", exc.lineno, exc.message)
+        raise ChatTemplateError(
+            "This model's chat template is broken, so Hearth cannot format the conversation. "
+            "Use another copy of this model.",
+            detail=f"line {exc.lineno}: {exc.message}",
+        ) from exc
+    except jinja2.TemplateError as exc:
+        log.warning("chat template could not be compiled: %s", exc)
+        raise ChatTemplateError(
+            "This model's chat template is broken, so Hearth cannot format the conversation. "
+            "Use another copy of this model.",
+            detail=str(exc),
+        ) from exc

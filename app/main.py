@@ -1,0 +1,109 @@
+"""Composition root: QApplication, paths, settings, store, workers, window, shutdown order.
+
+Start-up does no network access and no model work on the GUI thread: the window is
+shown first, and a remembered model is loaded by the worker afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+from app import APP_NAME, __version__
+from app.core.logsetup import configure_logging
+from app.core.paths import AppPaths, app_paths, resource_path
+from app.core.settings import Settings, load_settings, save_settings
+
+log = logging.getLogger(__name__)
+
+
+class Application:
+    """Owns the long-lived objects and tears them down in the right order."""
+
+    def __init__(self, paths: AppPaths, settings: Settings, *, model: str | None = None) -> None:
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui import i18n, theme
+
+        self.paths = paths
+        self.settings = settings
+        self.qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+        self.qt_app.setApplicationName(APP_NAME)
+        self.qt_app.setApplicationVersion(__version__)
+        self.qt_app.setOrganizationName(APP_NAME)
+        self.qt_app.setWindowIcon(QIcon(str(resource_path("icons", "hearth.svg"))))
+        self.translators = i18n.install_translators(self.qt_app, settings.language)
+        self.dark = theme.apply_theme(self.qt_app, settings.theme)
+
+        self.store, self.store_message = self._open_store()
+
+        from app.workers.inference import InferenceClient
+
+        self.client = InferenceClient()
+        from app.ui.main_window import MainWindow
+
+        self.window = MainWindow(settings=settings, store=self.store, client=self.client)
+        self.window.settings_changed.connect(self._remember_model)
+        self._initial_model = model or (settings.last_model if settings.last_model else None)
+
+    def _open_store(self) -> tuple[Any, str]:
+        from app.core.store import ChatStore
+
+        store = ChatStore.open(self.paths.database)
+        report = getattr(store, "open_report", None)
+        message = getattr(report, "message", "") if report is not None else ""
+        return store, message
+
+    def _remember_model(self, _settings: object) -> None:
+        info = self.client.model_info
+        if info is None:
+            return
+        path = str(info.path)
+        if self.settings.last_model != path:
+            from dataclasses import replace
+
+            self.settings = replace(self.settings, last_model=path)
+            self.window.settings = self.settings
+            try:
+                save_settings(self.paths.settings_file, self.settings)
+            except Exception:
+                log.exception("could not save settings")
+
+    def start(self) -> None:
+        self.window.show()
+        if self.store_message:
+            self.window.show_error(self.store_message)
+        if self._initial_model:
+            if os.path.exists(self._initial_model):
+                self.window.load_model(self._initial_model)
+            else:
+                self.window.banner.show_error(
+                    self.window.tr("The model file %1 no longer exists. Open another one.")
+                    .replace("%1", self._initial_model)
+                )
+
+    def shutdown(self) -> None:
+        self.client.shutdown(timeout_ms=1000)
+        close = getattr(self.store, "close", None)
+        if callable(close):
+            close()
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    paths = app_paths().ensure()
+    configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)))
+    settings = load_settings(paths.settings_file)
+    if os.environ.get("HEARTH_OFFLINE") == "1":
+        from dataclasses import replace
+
+        settings = replace(settings, offline=True)
+    log.info("Hearth %s starting (data in %s)", __version__, paths.data)
+    app = Application(paths, settings, model=getattr(args, "model", None))
+    app.start()
+    code = app.qt_app.exec()
+    app.shutdown()
+    return int(code)

@@ -1,0 +1,605 @@
+"""The conversation view: a scrolling column of message widgets.
+
+Streaming cost is proportional to the new text: deltas are inserted at the end of the
+documents with a cursor; Markdown is rendered per finished block while streaming (the
+open tail block is re-rendered, never the whole answer) and in full once at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui import render
+
+#: Messages are identified by the store's ids (strings).
+MessageId = str
+
+
+def _small_button(text: str, tooltip: str, parent: QWidget) -> QToolButton:
+    button = QToolButton(parent)
+    button.setText(text)
+    button.setToolTip(tooltip)
+    button.setAccessibleName(tooltip)
+    button.setAutoRaise(True)
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    return button
+
+
+class AutoHeightBrowser(QTextBrowser):
+    """A read-only rich-text view whose height follows its content (no inner scrollbar)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setOpenLinks(False)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.viewport().setAutoFillBackground(False)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+
+    def _fit(self, *_args: object) -> None:
+        height = int(self.document().size().height()) + 4
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.document().setTextWidth(self.viewport().width())
+        self._fit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, int(self.document().size().height()) + 4)
+
+    def wheelEvent(self, event: Any) -> None:
+        # Let the surrounding scroll area scroll; this widget never scrolls itself.
+        event.ignore()
+
+
+class ReasoningBlock(QWidget):
+    """The model's reasoning: a collapsible block with a live header."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._started = time.monotonic()
+        self._elapsed: float | None = None
+        self._tokens = 0
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        self.header = QToolButton(self)
+        self.header.setCheckable(True)
+        self.header.setChecked(True)
+        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.header.setArrowType(Qt.ArrowType.DownArrow)
+        self.header.setAutoRaise(True)
+        self.header.setObjectName("reasoningHeader")
+        self.header.toggled.connect(self.set_expanded)
+        self.body = QPlainTextEdit(self)
+        self.body.setObjectName("reasoningBody")
+        self.body.setReadOnly(True)
+        self.body.setFrameShape(QFrame.Shape.NoFrame)
+        self.body.setMaximumHeight(220)
+        self.body.setAccessibleName(self.tr("Reasoning"))
+        self.header.setAccessibleName(self.tr("Show or hide the reasoning"))
+        layout.addWidget(self.header, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.body)
+        self._update_header()
+
+    @property
+    def text(self) -> str:
+        return str(self.body.toPlainText())
+
+    @property
+    def is_open(self) -> bool:
+        return self._elapsed is None
+
+    def set_text(self, text: str, *, elapsed_s: float | None) -> None:
+        self.body.setPlainText(text)
+        self._tokens = 0
+        self._elapsed = elapsed_s
+        self._update_header()
+
+    def append(self, delta: str, approx_tokens: int) -> None:
+        cursor = self.body.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(delta)
+        self._tokens += approx_tokens
+        bar = self.body.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def tick(self) -> None:
+        if self._elapsed is None:
+            self._update_header()
+
+    def close_block(self, note: str = "") -> None:
+        if self._elapsed is None:
+            self._elapsed = time.monotonic() - self._started
+        self._update_header(note)
+        self.header.setChecked(False)
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.body.setVisible(expanded)
+        self.header.setArrowType(
+            Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
+        )
+
+    def _update_header(self, note: str = "") -> None:
+        if self._elapsed is None:
+            seconds = time.monotonic() - self._started
+            text = self.tr("Thinking… %n token(s)", "", self._tokens) + f" · {seconds:.0f} s"
+        elif self._elapsed > 0:
+            text = self.tr("Thought for %1 s").replace("%1", f"{self._elapsed:.0f}")
+        else:
+            text = self.tr("Reasoning")
+        if note:
+            text += f" — {note}"
+        self.header.setText(text)
+
+
+class MessageWidget(QFrame):
+    """Common frame of a chat message: role styling and the footer row."""
+
+    def __init__(self, message_id: MessageId, role: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message_id = message_id
+        self.role = role
+        self.setObjectName("userMessage" if role == "user" else "assistantMessage")
+        self.setProperty("role", role)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(12, 8, 12, 6)
+        self.layout_.setSpacing(4)
+        self.footer = QHBoxLayout()
+        self.footer.setSpacing(2)
+        self.meta = QLabel(self)
+        self.meta.setObjectName("messageMeta")
+        self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.prev_branch = _small_button("‹", self.tr("Previous version"), self)
+        self.branch_label = QLabel(self)
+        self.branch_label.setObjectName("branchLabel")
+        self.next_branch = _small_button("›", self.tr("Next version"), self)
+        for widget in (self.prev_branch, self.branch_label, self.next_branch):
+            widget.setVisible(False)
+            self.footer.addWidget(widget)
+        self.footer.addWidget(self.meta)
+        self.footer.addStretch(1)
+
+    def set_branch(self, index: int, count: int) -> None:
+        visible = count > 1
+        for widget in (self.prev_branch, self.branch_label, self.next_branch):
+            widget.setVisible(visible)
+        self.branch_label.setText(f"{index + 1}/{count}")
+        self.prev_branch.setEnabled(index > 0)
+        self.next_branch.setEnabled(index < count - 1)
+
+
+class UserMessageWidget(MessageWidget):
+    def __init__(self, message_id: MessageId, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(message_id, "user", parent)
+        self.text = text
+        self.body = QLabel(self)
+        self.body.setObjectName("userText")
+        self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.setText(text)
+        self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body.setAccessibleName(self.tr("Your message"))
+        self.layout_.addWidget(self.body)
+        self.edit_button = _small_button(self.tr("Edit"), self.tr("Edit and resend"), self)
+        self.copy_button = _small_button(self.tr("Copy"), self.tr("Copy message"), self)
+        self.delete_button = _small_button(self.tr("Delete"), self.tr("Delete message"), self)
+        for button in (self.edit_button, self.copy_button, self.delete_button):
+            self.footer.addWidget(button)
+        self.layout_.addLayout(self.footer)
+
+
+class AssistantMessageWidget(MessageWidget):
+    """An answer: reasoning block, answer text, stats and actions."""
+
+    def __init__(
+        self, message_id: MessageId, theme: render.RenderTheme, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(message_id, "assistant", parent)
+        self._theme = theme
+        self.reasoning = ReasoningBlock(self)
+        self.reasoning.setVisible(False)
+        self.answer = AutoHeightBrowser(self)
+        self.answer.setObjectName("answerText")
+        self.answer.setAccessibleName(self.tr("Answer"))
+        self.note = QLabel(self)
+        self.note.setObjectName("messageNote")
+        self.note.setWordWrap(True)
+        self.note.setVisible(False)
+        self.layout_.addWidget(self.reasoning)
+        self.layout_.addWidget(self.answer)
+        self.layout_.addWidget(self.note)
+        self.copy_button = _small_button(self.tr("Copy"), self.tr("Copy answer"), self)
+        self.regenerate_button = _small_button(
+            self.tr("Regenerate"), self.tr("Regenerate this answer"), self
+        )
+        self.continue_button = _small_button(
+            self.tr("Continue"), self.tr("Continue this answer"), self
+        )
+        self.delete_button = _small_button(self.tr("Delete"), self.tr("Delete message"), self)
+        self.continue_button.setVisible(False)
+        for button in (
+            self.copy_button,
+            self.regenerate_button,
+            self.continue_button,
+            self.delete_button,
+        ):
+            self.footer.addWidget(button)
+        self.layout_.addLayout(self.footer)
+        self._answer_text: list[str] = []
+        self._renderer: render.IncrementalRenderer | None = None
+        self._tail_start = 0
+        self.streaming = False
+        self.state = "complete"
+
+    # --- content ---
+    @property
+    def answer_text(self) -> str:
+        return "".join(self._answer_text)
+
+    @property
+    def reasoning_text(self) -> str:
+        return self.reasoning.text
+
+    def set_content(
+        self, *, answer: str, reasoning: str, state: str, reasoning_seconds: float | None = None
+    ) -> None:
+        self._answer_text = [answer]
+        if reasoning:
+            self.reasoning.setVisible(True)
+            self.reasoning.set_text(reasoning, elapsed_s=reasoning_seconds)
+            self.reasoning.header.setChecked(False)
+        self._render_full()
+        self.set_state(state)
+
+    def begin_streaming(self) -> None:
+        self.streaming = True
+        self.state = "streaming"
+        self._answer_text = []
+        self._renderer = render.IncrementalRenderer(self._theme)
+        self.answer.clear()
+        self._tail_start = 0
+        self.regenerate_button.setEnabled(False)
+        self.continue_button.setVisible(False)
+
+    def resume_streaming(self) -> None:
+        """Continue an interrupted answer: keep the text, stream more after it."""
+        previous = self.answer_text
+        self.begin_streaming()
+        if self.reasoning.text and self.reasoning.is_open:
+            self.reasoning.setVisible(True)
+        if previous:
+            self.append("", previous)
+
+    def append(self, reasoning_delta: str, answer_delta: str) -> None:
+        if reasoning_delta:
+            if not self.reasoning.isVisible():
+                self.reasoning.setVisible(True)
+            # Count tokens roughly by pieces for the live header; exact counts come in stats.
+            self.reasoning.append(reasoning_delta, max(1, len(reasoning_delta) // 4))
+        if answer_delta:
+            self._answer_text.append(answer_delta)
+            if self.reasoning.isVisible() and self.reasoning.is_open:
+                self.reasoning.close_block()
+            if self._renderer is None:
+                self._renderer = render.IncrementalRenderer(self._theme)
+            update = self._renderer.append(answer_delta)
+            self._apply_update(update)
+
+    def _apply_update(self, update: Any) -> None:
+        """Append newly finished blocks and replace only the open tail block."""
+        document = self.answer.document()
+        cursor = QTextCursor(document)
+        cursor.setPosition(self._tail_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        render.register_resources(document, update)
+        if update.stable_html:
+            cursor.insertHtml(update.stable_html)
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            self._tail_start = cursor.position()
+        if update.tail_html:
+            cursor.insertHtml(update.tail_html)
+
+    def tick(self) -> None:
+        self.reasoning.tick()
+
+    def close_reasoning(self, note: str = "") -> None:
+        if self.reasoning.isVisible():
+            self.reasoning.close_block(note)
+
+    def finish(self, state: str, meta: str) -> None:
+        self.streaming = False
+        self._renderer = None
+        if self.reasoning.isVisible() and self.reasoning.is_open:
+            self.reasoning.close_block()
+        self._render_full()
+        self.set_state(state)
+        self.meta.setText(meta)
+
+    def set_state(self, state: str) -> None:
+        self.state = state
+        self.regenerate_button.setEnabled(True)
+        self.continue_button.setVisible(state in ("interrupted", "cancelled"))
+        notes = {
+            "interrupted": self.tr("This answer was interrupted before it finished."),
+            "cancelled": self.tr("Stopped."),
+        }
+        note = notes.get(state, "")
+        if state == "error" and not note:
+            note = self.tr("This answer ended with an error.")
+        self.set_note(note)
+
+    def set_note(self, text: str) -> None:
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
+
+    def set_theme(self, theme: render.RenderTheme) -> None:
+        self._theme = theme
+        if not self.streaming:
+            self._render_full()
+
+    def _render_full(self) -> None:
+        text = self.answer_text
+        result = render.render_document(text, self._theme)
+        document = self.answer.document()
+        render.register_resources(document, result)
+        self.answer.setHtml(result.html)
+        self._tail_start = 0
+
+
+class EmptyState(QWidget):
+    """Shown on an empty chat: a greeting and example prompts."""
+
+    example_chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 48, 24, 24)
+        layout.setSpacing(10)
+        self.title = QLabel(self)
+        self.title.setObjectName("emptyTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.subtitle = QLabel(self)
+        self.subtitle.setObjectName("emptySubtitle")
+        self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        self.buttons: list[QPushButton] = []
+        for _ in range(3):
+            button = QPushButton(self)
+            button.setObjectName("examplePrompt")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
+            button.clicked.connect(self._chosen)
+            self.buttons.append(button)
+            layout.addWidget(button)
+        layout.addStretch(1)
+        self.retranslate()
+
+    def examples(self) -> list[str]:
+        return [
+            self.tr(
+                "A cage holds chickens and rabbits: 35 heads and 94 legs in all. "
+                "How many chickens and how many rabbits are there?"
+            ),
+            self.tr("Write a quicksort function in Python and explain how it works."),
+            self.tr(
+                "If all A are B, and some B are C, can we conclude that some A are C?"
+            ),
+        ]
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("What can I help you think through?"))
+        self.subtitle.setText(
+            self.tr("Everything stays on this computer. Try one of these:")
+        )
+        for button, text in zip(self.buttons, self.examples(), strict=True):
+            button.setText(text)
+            button.setAccessibleName(text)
+
+    def _chosen(self) -> None:
+        button = self.sender()
+        if isinstance(button, QPushButton):
+            self.example_chosen.emit(button.text())
+
+
+class ChatView(QScrollArea):
+    """A column of messages with stick-to-bottom scrolling while streaming."""
+
+    regenerate_requested = Signal(str)
+    continue_requested = Signal(str)
+    edit_requested = Signal(str)
+    delete_requested = Signal(str)
+    branch_requested = Signal(str, int)  # message id, -1 for previous / +1 for next
+    example_chosen = Signal(str)
+    link_activated = Signal(QUrl)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chatView")
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAccessibleName(self.tr("Conversation"))
+        self._theme = render.default_theme(dark=False)
+        self._container = QWidget(self)
+        self._container.setObjectName("chatContainer")
+        self._column = QVBoxLayout(self._container)
+        self._column.setContentsMargins(16, 12, 16, 12)
+        self._column.setSpacing(10)
+        self._column.addStretch(1)
+        self.setWidget(self._container)
+        self.empty_state = EmptyState(self._container)
+        self.empty_state.example_chosen.connect(self.example_chosen)
+        self._column.insertWidget(0, self.empty_state)
+        self._messages: list[MessageWidget] = []
+        self._notices: list[QLabel] = []
+        self._stick_to_bottom = True
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(500)
+        self._live_timer.timeout.connect(self._tick_live)
+
+    # --- content ---
+    @property
+    def messages(self) -> Sequence[MessageWidget]:
+        return tuple(self._messages)
+
+    def message(self, message_id: MessageId) -> MessageWidget | None:
+        for widget in self._messages:
+            if widget.message_id == message_id:
+                return widget
+        return None
+
+    def set_theme(self, theme: render.RenderTheme) -> None:
+        self._theme = theme
+        for widget in self._messages:
+            if isinstance(widget, AssistantMessageWidget):
+                widget.set_theme(theme)
+
+    def clear(self) -> None:
+        self._live_timer.stop()
+        for widget in self._messages:
+            self._column.removeWidget(widget)
+            widget.deleteLater()
+        self._messages.clear()
+        for label in self._notices:
+            self._column.removeWidget(label)
+            label.deleteLater()
+        self._notices.clear()
+        self.empty_state.setVisible(True)
+        self._stick_to_bottom = True
+
+    def add_user_message(self, message_id: MessageId, text: str) -> UserMessageWidget:
+        widget = UserMessageWidget(message_id, text, self._container)
+        widget.edit_button.clicked.connect(lambda: self.edit_requested.emit(message_id))
+        widget.copy_button.clicked.connect(lambda: self._copy(widget.text))
+        widget.delete_button.clicked.connect(lambda: self.delete_requested.emit(message_id))
+        self._wire_branch(widget)
+        self._add(widget)
+        return widget
+
+    def add_assistant_message(self, message_id: MessageId) -> AssistantMessageWidget:
+        widget = AssistantMessageWidget(message_id, self._theme, self._container)
+        widget.copy_button.clicked.connect(lambda: self._copy(widget.answer_text))
+        widget.regenerate_button.clicked.connect(
+            lambda: self.regenerate_requested.emit(message_id)
+        )
+        widget.continue_button.clicked.connect(lambda: self.continue_requested.emit(message_id))
+        widget.delete_button.clicked.connect(lambda: self.delete_requested.emit(message_id))
+        widget.answer.anchorClicked.connect(self._on_anchor)
+        self._wire_branch(widget)
+        self._add(widget)
+        return widget
+
+    def add_notice(self, text: str) -> QLabel:
+        """A centred marker line, e.g. where old turns were trimmed from the context."""
+        label = QLabel(text, self._container)
+        label.setObjectName("chatNotice")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        self._column.insertWidget(self._column.count() - 1, label)
+        self._notices.append(label)
+        return label
+
+    def start_live_updates(self) -> None:
+        self._live_timer.start()
+
+    def stop_live_updates(self) -> None:
+        self._live_timer.stop()
+
+    def scroll_to_bottom(self) -> None:
+        self._stick_to_bottom = True
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def scroll_to_message(self, message_id: MessageId) -> None:
+        widget = self.message(message_id)
+        if widget is not None:
+            self._stick_to_bottom = False
+            self.ensureWidgetVisible(widget, 0, 40)
+
+    # --- internals ---
+    def _add(self, widget: MessageWidget) -> None:
+        self.empty_state.setVisible(False)
+        self._column.insertWidget(self._column.count() - 1, widget)
+        self._messages.append(widget)
+
+    def _wire_branch(self, widget: MessageWidget) -> None:
+        message_id = widget.message_id
+        widget.prev_branch.clicked.connect(lambda: self.branch_requested.emit(message_id, -1))
+        widget.next_branch.clicked.connect(lambda: self.branch_requested.emit(message_id, 1))
+
+    def _copy(self, text: str) -> None:
+        clipboard = QGuiApplication.clipboard()
+        if clipboard is not None:
+            clipboard.setText(text)
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == "hearth-copy":
+            browser = self.sender()
+            for widget in self._messages:
+                if isinstance(widget, AssistantMessageWidget) and widget.answer is browser:
+                    blocks = render.copyable_code_blocks(widget.answer_text)
+                    index = int(url.path() or url.toString().split(":", 1)[-1] or -1)
+                    if 0 <= index < len(blocks):
+                        self._copy(blocks[index][1])
+                    return
+            return
+        self.link_activated.emit(url)
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.verticalScrollBar()
+        self._stick_to_bottom = value >= bar.maximum() - 24
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._stick_to_bottom:
+            self.verticalScrollBar().setValue(maximum)
+
+    def _tick_live(self) -> None:
+        for widget in reversed(self._messages):
+            if isinstance(widget, AssistantMessageWidget) and widget.streaming:
+                widget.tick()
+                break
+
+
+def plain_text_of(document: QTextDocument) -> str:
+    return str(document.toPlainText())
+
+
+def app_is_dark() -> bool:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return False
+    return bool(app.palette().window().color().lightness() < 128)
+
