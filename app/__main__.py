@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import app.core  # noqa: F401
 from app import APP_NAME, __version__
 
-SUBCOMMANDS = ("chat", "chats", "models", "bench")
+SUBCOMMANDS = ("chat", "chats", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

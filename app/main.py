@@ -51,12 +51,15 @@ class Application:
         self._initial_model = model or (settings.last_model if settings.last_model else None)
 
     def _open_store(self) -> tuple[Any, str]:
-        from app.core.store import ChatStore
+        from app.core.store import ChatStore, NewerStoreError
 
-        store = ChatStore.open(self.paths.database)
-        report = getattr(store, "open_report", None)
-        message = getattr(report, "message", "") if report is not None else ""
-        return store, message
+        try:
+            store = ChatStore.open(self.paths.database)
+        except NewerStoreError as exc:
+            # Never write to a database a newer Hearth made; show it read-only instead.
+            log.warning("chat store is from a newer version: %s", exc.detail or exc)
+            return ChatStore.open(self.paths.database, read_only=True), str(exc)
+        return store, store.report.message
 
     def _remember_model(self, _settings: object) -> None:
         info = self.client.model_info
@@ -102,7 +105,18 @@ def run_gui(args: argparse.Namespace) -> int:
 
         settings = replace(settings, offline=True)
     log.info("Hearth %s starting (data in %s)", __version__, paths.data)
-    app = Application(paths, settings, model=getattr(args, "model", None))
+    from app.core.errors import HearthError
+
+    try:
+        app = Application(paths, settings, model=getattr(args, "model", None))
+    except HearthError as exc:
+        # E.g. an unusable data directory: say so with the path, then exit.
+        log.error("start-up failed: %s (%s)", exc, exc.detail)
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        _qt = QApplication.instance() or QApplication(sys.argv[:1])
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 2
     app.start()
     code = app.qt_app.exec()
     app.shutdown()

@@ -21,15 +21,18 @@ import math
 import os
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, quote_plus, urljoin, urlsplit
 
 import psutil
 
+from app.core.cancel import CancelToken
 from app.core.downloads import Source
-from app.core.errors import DownloadError, HearthError
+from app.core.errors import DownloadError, HearthError, OfflineError
 from app.core.paths import app_paths, resource_path
 
 if TYPE_CHECKING:
@@ -210,7 +213,9 @@ def load_catalog(path: Path | None = None, *, include_user: bool = True) -> Cata
     if include_user:
         user_path = user_catalog_path()
         if user_path.is_file() and user_path.resolve() != Path(path).resolve():
-            catalog = merge_catalogs(catalog, parse_catalog(_read_json(user_path), origin=user_path))
+            catalog = merge_catalogs(
+                catalog, parse_catalog(_read_json(user_path), origin=user_path)
+            )
     return catalog
 
 
@@ -292,16 +297,24 @@ def parse_catalog(raw: Any, *, origin: Path | None = None) -> Catalog:
     if not isinstance(version, int) or isinstance(version, bool):
         problems.add("version", "missing or not a whole number")
     elif version > CATALOG_VERSION:
-        problems.add("version", f"{version} is newer than this Hearth understands ({CATALOG_VERSION})")
+        problems.add(
+            "version", f"{version} is newer than this Hearth understands ({CATALOG_VERSION})"
+        )
     endpoints = raw.get("endpoints", {})
     hf_endpoint, ms_endpoint = HF_ENDPOINT, MODELSCOPE_ENDPOINT
     if not isinstance(endpoints, dict):
         problems.add("endpoints", "must be an object")
     else:
-        hf_endpoint = _endpoint(endpoints.get("huggingface", HF_ENDPOINT), "endpoints.huggingface",
-                                problems) or HF_ENDPOINT
-        ms_endpoint = _endpoint(endpoints.get("modelscope", MODELSCOPE_ENDPOINT),
-                                "endpoints.modelscope", problems) or MODELSCOPE_ENDPOINT
+        hf_endpoint = (
+            _endpoint(endpoints.get("huggingface", HF_ENDPOINT), "endpoints.huggingface", problems)
+            or HF_ENDPOINT
+        )
+        ms_endpoint = (
+            _endpoint(
+                endpoints.get("modelscope", MODELSCOPE_ENDPOINT), "endpoints.modelscope", problems
+            )
+            or MODELSCOPE_ENDPOINT
+        )
     mirrors = _parse_mirrors(raw.get("mirrors", []), problems)
     models_raw = raw.get("models")
     models: list[CatalogEntry] = []
@@ -395,7 +408,9 @@ def _parse_entry(item: Any, index: int, problems: _Problems) -> CatalogEntry | N
         problems.add(where, "“id” may hold only letters, digits, “.”, “_” and “-”")
     file_name = text("file")
     if file_name and (
-        not file_name.lower().endswith(".gguf") or "/" in file_name or "\\" in file_name
+        not file_name.lower().endswith(".gguf")
+        or "/" in file_name
+        or "\\" in file_name
         or file_name.startswith(".")
     ):
         problems.add(where, "“file” must be a plain file name ending in .gguf")
@@ -484,9 +499,7 @@ def _parse_sources(raw: Any, where: str, problems: _Problems) -> list[CatalogSou
 
 def hf_file_url(endpoint: str, repo: str, revision: str, file_name: str) -> str:
     """``{endpoint}/{repo}/resolve/{revision}/{file}``, quoted like ``hf_hub_url`` does."""
-    return (
-        f"{endpoint.rstrip('/')}/{repo}/resolve/{quote(revision, safe='')}/{quote(file_name)}"
-    )
+    return f"{endpoint.rstrip('/')}/{repo}/resolve/{quote(revision, safe='')}/{quote(file_name)}"
 
 
 def modelscope_file_url(endpoint: str, repo: str, revision: str, file_name: str) -> str:
@@ -532,23 +545,31 @@ def sources_for(
         endpoints.append((f"{_host(custom)} (your mirror)", custom))
     for src in entry.sources:
         if src.kind == "huggingface":
-            hf.append(Source(
-                name="Hugging Face",
-                url=hf_file_url(hf_endpoint, src.repo, src.revision, entry.file),
-                kind="huggingface",
-            ))
+            hf.append(
+                Source(
+                    name="Hugging Face",
+                    url=hf_file_url(hf_endpoint, src.repo, src.revision, entry.file),
+                    kind="huggingface",
+                )
+            )
             for name, endpoint in endpoints:
-                hf_mirrors.append(Source(
-                    name=name,
-                    url=hf_file_url(endpoint, src.repo, src.revision, entry.file),
-                    kind="mirror",
-                ))
+                hf_mirrors.append(
+                    Source(
+                        name=name,
+                        url=hf_file_url(endpoint, src.repo, src.revision, entry.file),
+                        kind="mirror",
+                    )
+                )
         elif src.kind == "modelscope":
-            modelscope.append(Source(
-                name="ModelScope",
-                url=modelscope_file_url(modelscope_endpoint, src.repo, src.revision, entry.file),
-                kind="modelscope",
-            ))
+            modelscope.append(
+                Source(
+                    name="ModelScope",
+                    url=modelscope_file_url(
+                        modelscope_endpoint, src.repo, src.revision, entry.file
+                    ),
+                    kind="modelscope",
+                )
+            )
         else:
             plain.append(Source(name=_host(src.url), url=src.url, kind="custom"))
     ordered = hf + hf_mirrors + modelscope + plain
@@ -585,13 +606,6 @@ class SourceMetadata:
     error: str = ""
 
 
-class _Response(Protocol):
-    status: int
-    headers: Any
-
-    def json(self) -> Any: ...
-
-
 def _normalize_sha(value: str | None) -> str | None:
     """A quoted ETag (``"<sha256>"`` or ``W/"…"``) to lower-case hex; None unless sha256.
 
@@ -621,7 +635,7 @@ def _header(headers: Any, name: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def _hf_head(url: str, gateway: NetworkGateway) -> tuple[int | None, str | None]:
+def _hf_head(url: str, gateway: NetworkGateway, timeout: float) -> tuple[int | None, str | None]:
     """Size and sha256 of a file on an HF-compatible endpoint, from a HEAD.
 
     As ``huggingface_hub.get_hf_file_metadata`` does: redirects within the same host are
@@ -631,7 +645,9 @@ def _hf_head(url: str, gateway: NetworkGateway) -> tuple[int | None, str | None]
     """
     headers = {"Accept-Encoding": "identity"}
     for _ in range(5):
-        response = gateway.request("HEAD", url, headers=headers, follow_redirects=False)
+        response = gateway.request(
+            "HEAD", url, headers=headers, timeout=timeout, follow_redirects=False
+        )
         status = int(response.status)
         location = _header(response.headers, "Location")
         linked_size = _int_or_none(_header(response.headers, "X-Linked-Size"))
@@ -655,15 +671,17 @@ def _hf_head(url: str, gateway: NetworkGateway) -> tuple[int | None, str | None]
 
 
 def _modelscope_listing(
-    entry: CatalogEntry, src: CatalogSource, endpoint: str, gateway: NetworkGateway
+    entry: CatalogEntry,
+    src: CatalogSource,
+    endpoint: str,
+    gateway: NetworkGateway,
+    timeout: float,
 ) -> tuple[int | None, str | None]:
     """Size and sha256 from ModelScope's file listing (``Data.Files[].Size/Sha256``)."""
     url = modelscope_listing_url(endpoint, src.repo, src.revision)
-    response = gateway.request("GET", url, headers={"Accept": "application/json"})
+    response = gateway.request("GET", url, headers={"Accept": "application/json"}, timeout=timeout)
     if int(response.status) >= 400:
-        raise DownloadError(
-            f"ModelScope answered HTTP {response.status}.", detail=f"GET {url}"
-        )
+        raise DownloadError(f"ModelScope answered HTTP {response.status}.", detail=f"GET {url}")
     try:
         body = response.json()
     except ValueError as exc:
@@ -680,9 +698,7 @@ def _modelscope_listing(
             size = _int_or_none(item.get("Size", item.get("size")))
             sha = item.get("Sha256") or item.get("sha256")
             return size, _normalize_sha(sha if isinstance(sha, str) else None)
-    raise DownloadError(
-        f"ModelScope does not list {entry.file} in {src.repo}.", detail=url
-    )
+    raise DownloadError(f"ModelScope does not list {entry.file} in {src.repo}.", detail=url)
 
 
 def fetch_source_metadata(
@@ -691,38 +707,50 @@ def fetch_source_metadata(
     gateway: NetworkGateway,
     *,
     modelscope_endpoint: str | None = None,
+    timeout: float = 10.0,
+    cancel: CancelToken | None = None,
 ) -> list[SourceMetadata]:
-    """Ask every source for the file's size and sha256 (one HEAD or one listing each).
+    """Ask every source, all at once, for the file's size and sha256 (a HEAD or a listing).
 
-    A source that cannot answer is reported with ``error`` set rather than raising: one
-    blocked host must not stop a download the others can serve. Offline mode
-    (:class:`~app.core.errors.OfflineError`) is raised at once.
+    Results come back in the order of ``sources``. A source that cannot answer is
+    reported with ``error`` set rather than raising: one blocked host must not stop a
+    download the others can serve (asking in parallel means it does not delay them
+    either). Offline mode (:class:`~app.core.errors.OfflineError`) and a cancel raise.
     """
-    from app.core.errors import OfflineError
-
-    results: list[SourceMetadata] = []
     ms_sources = [s for s in entry.sources if s.kind == "modelscope"]
-    for source in sources:
+
+    def ask(source: Source) -> SourceMetadata:
         try:
             if source.kind == "modelscope" and ms_sources:
                 src = ms_sources[0]
                 endpoint = modelscope_endpoint or _modelscope_endpoint_of(source.url, src.repo)
-                size, sha = _modelscope_listing(entry, src, endpoint, gateway)
+                size, sha = _modelscope_listing(entry, src, endpoint, gateway, timeout)
             else:
-                size, sha = _hf_head(source.url, gateway)
+                size, sha = _hf_head(source.url, gateway, timeout)
         except OfflineError:
             raise
         except HearthError as exc:
             log.info("metadata: %s gave nothing (%s; %s)", source.name, exc, exc.detail)
-            results.append(SourceMetadata(source, None, None, error=str(exc)))
-            continue
+            return SourceMetadata(source, None, None, error=str(exc))
         except (OSError, ValueError) as exc:
             log.info("metadata: %s failed: %r", source.name, exc)
-            results.append(SourceMetadata(source, None, None, error=str(exc) or repr(exc)))
-            continue
+            return SourceMetadata(source, None, None, error=str(exc) or repr(exc))
         log.info("metadata: %s reports size=%s sha256=%s", source.name, size, sha)
-        results.append(SourceMetadata(source, size, sha))
-    return results
+        return SourceMetadata(source, size, sha)
+
+    if not sources:
+        return []
+    executor = ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="metadata")
+    try:
+        futures = [executor.submit(ask, source) for source in sources]
+        pending = set(futures)
+        while pending:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            _done, pending = wait_futures(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+        return [future.result() for future in futures]
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _modelscope_endpoint_of(url: str, repo: str) -> str:

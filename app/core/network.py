@@ -182,9 +182,19 @@ def _host_of(url: httpx.URL) -> str:
     return host
 
 
-def _short_reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:120]
+_SHORT_REASONS: dict[str, str] = {
+    "connect": "could not connect",
+    "timeout": "timed out",
+    "stall": "stalled",
+    "reset": "connection dropped",
+    "tls": "certificate not trusted",
+    "redirect": "bad redirect",
+    "other": "failed",
+}
+
+
+def _short_reason(error: NetworkError) -> str:
+    return _SHORT_REASONS.get(error.kind, "failed")
 
 
 def _network_error(exc: httpx.HTTPError, host: str) -> NetworkError:
@@ -213,9 +223,7 @@ def _network_error(exc: httpx.HTTPError, host: str) -> NetworkError:
             detail=detail,
         )
     if isinstance(exc, httpx.ReadTimeout):
-        return NetworkError(
-            f"{host} stopped sending data.", kind="stall", host=host, detail=detail
-        )
+        return NetworkError(f"{host} stopped sending data.", kind="stall", host=host, detail=detail)
     if isinstance(exc, httpx.TimeoutException):
         return NetworkError(f"{host} timed out.", kind="timeout", host=host, detail=detail)
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
@@ -223,7 +231,7 @@ def _network_error(exc: httpx.HTTPError, host: str) -> NetworkError:
             f"The connection to {host} dropped.", kind="reset", host=host, detail=detail
         )
     return NetworkError(
-        f"The request to {host} failed: {_short_reason(exc)}.",
+        f"The request to {host} failed.",
         kind="other",
         host=host,
         detail=detail,
@@ -237,9 +245,8 @@ def _request_size(request: httpx.Request) -> int:
     for name, value in request.headers.raw:
         size += len(name) + len(value) + 4
     size += 2
-    body = request.stream
-    if isinstance(body, httpx.ByteStream):
-        size += len(bytes(body))
+    with contextlib.suppress(ValueError):
+        size += int(request.headers.get("Content-Length", "0"))
     return size
 
 
@@ -297,9 +304,11 @@ class NetworkGateway:
         """
         method = method.upper()
         self._refuse_if_offline(method, url)
-        with self._send(
-            method, url, headers, httpx.Timeout(timeout), follow_redirects
-        ) as (response, host, entry_id):
+        with self._send(method, url, headers, httpx.Timeout(timeout), follow_redirects) as (
+            response,
+            host,
+            entry_id,
+        ):
             try:
                 content = bytearray()
                 for piece in response.iter_bytes():
@@ -371,10 +380,7 @@ class NetworkGateway:
     def log_entries(self) -> list[NetworkLogEntry]:
         """Every logged request, oldest first (from the log file when there is one)."""
         with self._log_lock:
-            if self._log_path is None:
-                entries = dict(self._entries)
-            else:
-                entries = self._read_log_file()
+            entries = dict(self._entries) if self._log_path is None else self._read_log_file()
             open_ids = set(self._open)
         result = []
         for entry_id, entry in entries.items():
@@ -465,7 +471,13 @@ class NetworkGateway:
                 self._write_entry(
                     entry_id,
                     NetworkLogEntry(
-                        started, method, host, request.url.path, None, 0, bytes_out,
+                        started,
+                        method,
+                        host,
+                        request.url.path,
+                        None,
+                        0,
+                        bytes_out,
                         f"error: {_short_reason(error)}",
                     ),
                 )
@@ -486,8 +498,8 @@ class NetworkGateway:
                     response.read()
                 response.close()
                 self._write_entry(
-                    entry_id, replace(entry, bytes_in=response.num_bytes_downloaded,
-                                      result=RESULT_OK)
+                    entry_id,
+                    replace(entry, bytes_in=response.num_bytes_downloaded, result=RESULT_OK),
                 )
                 if request.url.scheme == "https" and next_request.url.scheme != "https":
                     raise NetworkError(
@@ -552,8 +564,9 @@ class NetworkGateway:
                     os.close(fd)
             except OSError:
                 # The log must never break a download; the entry stays in memory.
-                log.warning("network: could not write the network log at %s", self._log_path,
-                            exc_info=True)
+                log.warning(
+                    "network: could not write the network log at %s", self._log_path, exc_info=True
+                )
 
     def _read_log_file(self) -> dict[str, NetworkLogEntry]:
         assert self._log_path is not None

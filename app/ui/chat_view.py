@@ -320,12 +320,14 @@ class AssistantMessageWidget(MessageWidget):
         cursor.setPosition(self._tail_start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
-        render.register_resources(document, update)
-        if update.stable_html:
-            cursor.insertHtml(update.stable_html)
+        ratio = self.answer.devicePixelRatioF()
+        if update.stable_html_to_append:
+            render.register_math_resources(document, update.stable_html_to_append, ratio)
+            cursor.insertHtml(update.stable_html_to_append)
             cursor.movePosition(QTextCursor.MoveOperation.End)
             self._tail_start = cursor.position()
         if update.tail_html:
+            render.register_math_resources(document, update.tail_html, ratio)
             cursor.insertHtml(update.tail_html)
 
     def tick(self) -> None:
@@ -367,11 +369,11 @@ class AssistantMessageWidget(MessageWidget):
             self._render_full()
 
     def _render_full(self) -> None:
-        text = self.answer_text
-        result = render.render_document(text, self._theme)
-        document = self.answer.document()
-        render.register_resources(document, result)
-        self.answer.setHtml(result.html)
+        html = render.render_markdown(self.answer_text, self._theme)
+        render.register_math_resources(
+            self.answer.document(), html, self.answer.devicePixelRatioF()
+        )
+        self.answer.setHtml(html)
         self._tail_start = 0
 
 
@@ -450,7 +452,7 @@ class ChatView(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName(self.tr("Conversation"))
-        self._theme = render.default_theme(dark=False)
+        self._theme = render.theme_for(False)
         self._container = QWidget(self)
         self._container.setObjectName("chatContainer")
         self._column = QVBoxLayout(self._container)
@@ -566,13 +568,13 @@ class ChatView(QScrollArea):
             clipboard.setText(text)
 
     def _on_anchor(self, url: QUrl) -> None:
-        if url.scheme() == "hearth-copy":
+        if url.scheme() == render.COPY_URL_SCHEME:
             browser = self.sender()
             for widget in self._messages:
                 if isinstance(widget, AssistantMessageWidget) and widget.answer is browser:
                     blocks = render.copyable_code_blocks(widget.answer_text)
-                    index = int(url.path() or url.toString().split(":", 1)[-1] or -1)
-                    if 0 <= index < len(blocks):
+                    index = render.copy_index_from_url(url)
+                    if index is not None and 0 <= index < len(blocks):
                         self._copy(blocks[index][1])
                     return
             return

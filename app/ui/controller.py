@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core.chat import ChatMessage, SamplingParams, TurnRequest, TurnStats
 from app.core.settings import Settings
+from app.core.store import NotFoundError, build_provenance
 from app.ui.chat_view import AssistantMessageWidget, ChatView
 from app.workers.inference import InferenceClient
 
@@ -77,6 +78,8 @@ class ChatController(QObject):
         self._stream_prefix_answer = ""
         self._stream_prefix_reasoning = ""
         self._reasoning_open = False
+        self._started = time.monotonic()
+        self._reasoning_seconds: float | None = None
         self._dirty = False
         self._save_timer = QTimer(self)
         self._save_timer.setInterval(SAVE_INTERVAL_MS)
@@ -153,8 +156,14 @@ class ChatController(QObject):
             widget.meta.setToolTip(self._provenance_tooltip(provenance))
 
     def _branch_position(self, message_id: str) -> tuple[int, int]:
-        index, count, _ids = self.store.siblings(message_id)
-        return int(index), int(count)
+        siblings = self.store.siblings(message_id)
+        return siblings.index, siblings.count
+
+    def _message(self, message_id: str) -> Any:
+        try:
+            return self.store.get_message(message_id)
+        except NotFoundError:
+            return None
 
     # --- actions ---
     def send(self, text: str) -> bool:
@@ -170,11 +179,11 @@ class ChatController(QObject):
             self.conversation_changed.emit(self.conversation_id)
         path = self.store.active_path(self.conversation_id)
         parent_id = path[-1].id if path else None
-        user = self.store.add_message(self.conversation_id, parent_id, "user", text)
-        if not path:
-            self.store.set_auto_title(self.conversation_id, text)
+        # The question and an empty streaming answer are written at once, before any
+        # token exists, so a crash from here on never loses the question.
+        user, answer = self.store.start_turn(self.conversation_id, parent_id, text)
         self.view.add_user_message(user.id, text)
-        self._start_answer(parent_id=user.id)
+        self._start_answer(answer=answer)
         self.conversations_changed.emit()
         return True
 
@@ -182,35 +191,37 @@ class ChatController(QObject):
         """Answer the same question again; the old answer stays as an alternative."""
         if self.is_generating:
             return
-        message = self.store.get_message(message_id)
+        message = self._message(message_id)
         if message is None:
             return
-        if message.role == "assistant":
-            parent_id = message.parent_id
-        else:
-            parent_id = message.id
-        self._start_answer(parent_id=parent_id, rebuild=True)
+        parent_id = message.parent_id if message.role == "assistant" else message.id
+        answer = self.store.add_message(
+            self.conversation_id, parent_id, "assistant", "", state="streaming"
+        )
+        self._start_answer(answer=answer, rebuild=True)
 
     def edit(self, message_id: str, new_text: str) -> None:
         """Edit and resend a user message: a new branch beside the old one."""
         if self.is_generating or not new_text.strip():
             return
-        message = self.store.get_message(message_id)
+        message = self._message(message_id)
         if message is None or message.role != "user":
             return
-        user = self.store.add_message(
-            self.conversation_id, message.parent_id, "user", new_text
-        )
-        self._start_answer(parent_id=user.id, rebuild=True)
+        _user, answer = self.store.start_turn(self.conversation_id, message.parent_id, new_text)
+        self._start_answer(answer=answer, rebuild=True)
 
     def continue_answer(self, message_id: str) -> None:
         """Continue a stopped or interrupted answer where it ended."""
         if self.is_generating:
             return
-        message = self.store.get_message(message_id)
+        message = self._message(message_id)
         if message is None or message.role != "assistant":
             return
+        if self.client.model_info is None:
+            self.error.emit(self.tr("No model is loaded. Open a model file first."))
+            return
         self.store.switch_branch(message_id)
+        self.store.resume_streaming(message_id)
         self._rebuild_view()
         widget = self.view.message(message_id)
         if not isinstance(widget, AssistantMessageWidget):
@@ -237,8 +248,8 @@ class ChatController(QObject):
     def switch_branch(self, message_id: str, step: int) -> None:
         if self.is_generating:
             return
-        _index, _count, ids = self.store.siblings(message_id)
-        position = list(ids).index(message_id) + step
+        ids = self.store.siblings(message_id).ids
+        position = ids.index(message_id) + step
         if 0 <= position < len(ids):
             self.store.switch_branch(ids[position])
             self._rebuild_view()
@@ -263,13 +274,7 @@ class ChatController(QObject):
                 history.append(ChatMessage(message.role, message.content, message.reasoning))
         return tuple(history)
 
-    def _start_answer(self, *, parent_id: str | None, rebuild: bool = False) -> None:
-        if self.client.model_info is None:
-            self.error.emit(self.tr("No model is loaded. Open a model file first."))
-            return
-        answer = self.store.add_message(
-            self.conversation_id, parent_id, "assistant", "", state="streaming"
-        )
+    def _start_answer(self, *, answer: Any, rebuild: bool = False) -> None:
         if rebuild:
             self._rebuild_view()
             widget = self.view.message(answer.id)
@@ -301,7 +306,7 @@ class ChatController(QObject):
         self._stream_answer = []
         self._reasoning_open = reasoning_open
         self._started = time.monotonic()
-        self._reasoning_seconds: float | None = None
+        self._reasoning_seconds = None
         self._dirty = False
         self.client.start_turn(request)
         self._save_timer.start()
@@ -366,24 +371,18 @@ class ChatController(QObject):
             log.exception("streaming save failed")
             self.error.emit(str(exc))
 
-    def _provenance(self, stats: TurnStats) -> dict[str, Any]:
-        info = self.client.model_info
-        provenance: dict[str, Any] = {
-            "sampling": self.settings.sampling.to_dict(),
-            "stats": stats.to_dict(),
-            "seed": stats.seed,
-        }
+    def _provenance(self, stats: TurnStats, *, finish_reason: str = "", error: str = "") -> dict[str, Any]:
+        extra: dict[str, Any] = {}
         if self._reasoning_seconds is not None:
-            provenance["reasoning_seconds"] = round(self._reasoning_seconds, 1)
-        if info is not None:
-            provenance["model"] = {
-                "file": info.file_name,
-                "size": info.size_bytes,
-                "quant": info.quant,
-                "name": info.name,
-                "fingerprint": getattr(info, "fingerprint", ""),
-            }
-        return provenance
+            extra["reasoning_seconds"] = round(self._reasoning_seconds, 1)
+        return build_provenance(
+            self.client.model_info,
+            self.settings.sampling,
+            stats,
+            finish_reason=finish_reason,
+            error=error,
+            extra=extra,
+        )
 
     def _provenance_tooltip(self, provenance: dict[str, Any]) -> str:
         model = provenance.get("model") or {}
@@ -397,21 +396,25 @@ class ChatController(QObject):
                     t=sampling.get("temperature"),
                     p=sampling.get("top_p"),
                     k=sampling.get("top_k"),
-                    s=provenance.get("seed"),
+                    s=sampling.get("seed"),
                 )
             )
         return "\n".join(lines)
 
-    def _end_stream(self, state: str, stats: TurnStats, note: str = "") -> None:
+    def _end_stream(
+        self, state: str, stats: TurnStats, note: str = "", finish_reason: str = ""
+    ) -> None:
         message_id = self._stream_message_id
         reasoning, answer = self._stream_text()
         if self._reasoning_open and reasoning and answer:
             self._mark_reasoning_closed()
         self._save_timer.stop()
         self.view.stop_live_updates()
-        provenance = self._provenance(stats)
-        if note:
-            provenance["error" if state == "error" else "note"] = note
+        provenance = self._provenance(
+            stats, finish_reason=finish_reason, error=note if state == "error" else ""
+        )
+        if note and state != "error":
+            provenance["note"] = note
         try:
             self.store.finish_message(
                 message_id, content=answer, reasoning=reasoning, state=state, provenance=provenance
@@ -446,7 +449,7 @@ class ChatController(QObject):
         if state == "cancelled":
             note = self.tr("Stopped. You can continue or regenerate this answer.")
         # A stopped answer is kept and can be continued; the store calls it interrupted.
-        self._end_stream("interrupted" if state == "cancelled" else "complete", stats, note)
+        self._end_stream("interrupted" if state == "cancelled" else "complete", stats, note, reason)
         self.context_used.emit(stats.context_used, stats.n_ctx)
         self.generation_finished.emit(reason, stats)
 
@@ -454,7 +457,7 @@ class ChatController(QObject):
         if not self._stream_message_id:
             self.error.emit(message)
             return
-        self._end_stream("error", TurnStats(), message)
+        self._end_stream("error", TurnStats(), message, "error")
         self.error.emit(message)
         self.generation_finished.emit("error", TurnStats())
 

@@ -80,6 +80,30 @@ class ModelBanner(QWidget):
         self.setVisible(True)
 
 
+class MessageBar(QWidget):
+    """A dismissible inline message: errors are shown here, never in a blocking dialog."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("messageBar")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 8, 6)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setAccessibleName(self.tr("Message"))
+        self.close_button = QPushButton(self.tr("Dismiss"), self)
+        self.close_button.setAccessibleName(self.tr("Dismiss message"))
+        self.close_button.clicked.connect(self.hide)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button)
+        self.setVisible(False)
+
+    def show_message(self, text: str) -> None:
+        self.label.setText(text)
+        self.setVisible(True)
+
+
 class MainWindow(QMainWindow):
     """Hearth's window. ``store`` and ``client`` are created by the composition root."""
 
@@ -103,6 +127,7 @@ class MainWindow(QMainWindow):
 
         # --- chat column ---
         self.banner = ModelBanner(self)
+        self.message_bar = MessageBar(self)
         self.chat_view = ChatView(self)
         self.prefill_bar = QProgressBar(self)
         self.prefill_bar.setObjectName("prefillBar")
@@ -138,6 +163,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.banner)
+        column.addWidget(self.message_bar)
         column.addWidget(self.chat_view, 1)
         column.addWidget(self.prefill_bar)
         column.addLayout(input_row)
@@ -225,8 +251,6 @@ class MainWindow(QMainWindow):
             self.input.clear()
 
     def new_chat(self) -> None:
-        if self.controller.is_generating and not self.controller.streaming_conversation_id:
-            return
         self.show_chat()
         self.controller.new_conversation()
         self.input.setFocus()
@@ -265,8 +289,8 @@ class MainWindow(QMainWindow):
 
     def show_error(self, message: str) -> None:
         if message:
-            self.statusBar().showMessage(message, 10000)
-            QMessageBox.warning(self, "Hearth", message)
+            log.info("shown to the user: %s", message)
+            self.message_bar.show_message(message)
 
     def _use_example(self, text: str) -> None:
         self.input.setPlainText(text)

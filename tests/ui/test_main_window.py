@@ -1,0 +1,216 @@
+"""The window end to end with the real worker, store and a tiny model: type, Enter, stream, stop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.core.chat import SamplingParams
+from app.core.paths import AppPaths
+from app.core.settings import Settings
+from app.core.store import ChatStore
+from app.ui.chat_view import AssistantMessageWidget, UserMessageWidget
+from app.ui.main_window import MainWindow
+from app.workers.inference import InferenceClient
+
+SHORT = SamplingParams(max_tokens=24, temperature=0.0, seed=3)
+ENDLESS = SamplingParams(max_tokens=100000, temperature=0.8, seed=3)
+
+
+@pytest.fixture
+def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
+    store = ChatStore.open(isolated_app_dirs.database)
+    yield store
+    store.close()
+
+
+def make_window(qtbot: QtBot, store: ChatStore, params: SamplingParams) -> MainWindow:
+    client = InferenceClient()
+    settings = Settings(sampling=params, context_length=2048, threads=2)
+    window = MainWindow(settings=settings, store=store, client=client)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot: QtBot, store: ChatStore) -> Iterator[MainWindow]:
+    window = make_window(qtbot, store, SHORT)
+    yield window
+    window.close()
+
+
+def load_tiny(qtbot: QtBot, window: MainWindow, model: Path) -> None:
+    with qtbot.waitSignal(window.client.model_loaded, timeout=30000):
+        window.load_model(str(model))
+
+
+def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    window.input.setFocus()
+    qtbot.keyClicks(window.input, text)
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+
+
+def assistant_widgets(window: MainWindow) -> list[AssistantMessageWidget]:
+    return [w for w in window.chat_view.messages if isinstance(w, AssistantMessageWidget)]
+
+
+def test_without_a_model_the_window_says_so_and_offers_to_open_one(window: MainWindow) -> None:
+    assert window.banner.isVisible()
+    assert "No model" in window.banner.label.text()
+    assert window.banner.open_button.isVisible()
+    send_attempt = window.controller.send("hello")
+    assert not send_attempt
+    assert window.message_bar.isVisible()
+    assert "No model" in window.message_bar.label.text()
+
+
+def test_a_bad_model_file_shows_a_message_and_the_app_keeps_running(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    bogus = tmp_path / "random.gguf"
+    bogus.write_bytes(b"not a model at all" * 100)
+    with qtbot.waitSignal(window.client.model_load_failed, timeout=10000):
+        window.load_model(str(bogus))
+    assert window.banner.isVisible()
+    assert "GGUF" in window.banner.label.text() or "model" in window.banner.label.text()
+    assert window.client.model_info is None
+
+
+def test_type_enter_and_the_answer_streams_in(
+    qtbot: QtBot, window: MainWindow, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    load_tiny(qtbot, window, tiny_model_f32)
+    assert not window.banner.isVisible()
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000) as finished:
+        send(qtbot, window, "Hello there")
+    reason, stats = finished.args
+    assert reason in ("length", "stop")
+    assert window.input.toPlainText() == ""
+    users = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+    assert [u.text for u in users] == ["Hello there"]
+    [answer] = assistant_widgets(window)
+    assert answer.answer_text or answer.reasoning_text
+    assert "tok/s" in window.speed_label.text()
+    assert stats.generated_tokens > 0
+    # Both messages are on disk, the answer complete with its provenance.
+    [conversation] = store.list_conversations()
+    path = store.active_path(conversation.id)
+    assert [m.role for m in path] == ["user", "assistant"]
+    assert path[1].state == "complete"
+    assert path[1].provenance["model"]["file"] == tiny_model_f32.name
+    assert conversation.title == "Hello there"
+
+
+def test_stop_button_stops_at_once_and_keeps_the_text(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, ENDLESS)
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
+        send(qtbot, window, "Tell me a long story")
+    assert window.stop_button.isVisible()
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=2000) as finished:
+        qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0] == "cancelled"
+    assert window.send_button.isVisible()
+    [answer] = assistant_widgets(window)
+    assert answer.continue_button.isVisibleTo(answer)
+    saved = store.get_message(answer.message_id)
+    assert saved.state == "interrupted"
+    assert saved.content + saved.reasoning
+    window.close()
+
+
+def test_escape_stops_generation(qtbot: QtBot, store: ChatStore, tiny_model_f32: Path) -> None:
+    window = make_window(qtbot, store, ENDLESS)
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
+        send(qtbot, window, "Go on forever")
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=2000) as finished:
+        qtbot.keyClick(window.input, Qt.Key.Key_Escape)
+    assert finished.args[0] == "cancelled"
+    window.close()
+
+
+def test_closing_mid_generation_returns_promptly_and_saves_the_answer(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, ENDLESS)
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
+        send(qtbot, window, "Keep talking")
+    qtbot.waitUntil(lambda: bool(assistant_widgets(window)[0].reasoning_text
+                                 or assistant_widgets(window)[0].answer_text), timeout=5000)
+    message_id = assistant_widgets(window)[0].message_id
+    started = time.monotonic()
+    window.close()
+    assert time.monotonic() - started < 1.0
+    saved = store.get_message(message_id)
+    assert saved.state == "interrupted"
+    assert saved.content or saved.reasoning
+
+
+def test_regenerate_keeps_the_old_answer_as_an_alternative(
+    qtbot: QtBot, window: MainWindow, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window.settings = replace(window.settings, sampling=replace(SHORT, temperature=0.9, seed=None))
+    window.controller.apply_settings(window.settings)
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        send(qtbot, window, "Pick a number")
+    [first] = assistant_widgets(window)
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        qtbot.mouseClick(first.regenerate_button, Qt.MouseButton.LeftButton)
+    [second] = assistant_widgets(window)
+    assert second.message_id != first.message_id
+    assert second.branch_label.text() == "2/2"
+    with qtbot.waitSignal(window.chat_view.branch_requested):
+        qtbot.mouseClick(second.prev_branch, Qt.MouseButton.LeftButton)
+    [shown] = assistant_widgets(window)
+    assert shown.message_id == first.message_id
+    assert shown.branch_label.text() == "1/2"
+
+
+def test_edit_and_resend_branches_the_conversation(
+    qtbot: QtBot, window: MainWindow, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        send(qtbot, window, "First wording")
+    [user] = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        window.controller.edit(user.message_id, "Second wording")
+    [edited] = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+    assert edited.text == "Second wording"
+    assert edited.branch_label.text() == "2/2"
+    conversation = window.controller.conversation_id
+    roles = [(m.role, m.content) for m in store.messages(conversation) if m.role == "user"]
+    assert ("user", "First wording") in roles and ("user", "Second wording") in roles
+
+
+def test_switching_chats_mid_generation_keeps_saving_into_the_right_chat(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, replace(ENDLESS, max_tokens=60))
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
+        send(qtbot, window, "Streaming chat")
+    streaming_conversation = window.controller.conversation_id
+    window.new_chat()
+    assert window.chat_view.messages == ()
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        pass
+    path = store.active_path(streaming_conversation)
+    assert path[-1].state == "complete"
+    assert path[-1].content or path[-1].reasoning
+    # Going back shows the finished answer.
+    window.controller.open_conversation(streaming_conversation)
+    assert len(assistant_widgets(window)) == 1
+    window.close()

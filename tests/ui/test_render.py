@@ -1,0 +1,423 @@
+"""The answer renderer: Markdown, code, math, streaming."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QApplication
+
+from app.ui import render
+from app.ui.render import (
+    IncrementalRenderer,
+    RenderTheme,
+    copy_index_from_url,
+    copyable_code_blocks,
+    dark_theme,
+    latex_to_text,
+    light_theme,
+    math_image,
+    register_math_resources,
+    render_markdown,
+)
+
+LIGHT = light_theme()
+
+MIXED = """# 鸡兔同笼
+
+Let $x$ be chickens and $y$ rabbits: $x + y = 35$ and \\(2x + 4y = 94\\).
+Feed costs $5 and $10, which is not math.
+
+1. First, double it: $2x + 2y = 70$.
+2. Then subtract.
+
+\\[
+y = \\frac{94 - 70}{2} = 12
+\\]
+
+> A quote with **bold** and `code $not math$`.
+
+```python
+def solve(heads: int, legs: int) -> tuple[int, int]:
+    rabbits = (legs - 2 * heads) // 2  # $not math$
+
+    return heads - rabbits, rabbits
+```
+Text right after the fence.
+
+| animal | count |
+|:-------|------:|
+| 鸡 | 23 |
+| 兔 | 12 |
+
+- item with continuation
+
+  still the same item
+
+~~~
+plain code, no language
+~~~
+
+The answer is $\\boxed{23}$. 答案是 23 只。
+"""
+
+
+def img_urls(html: str) -> list[str]:
+    return re.findall(r'<img src="([^"]+)"', html)
+
+
+def latex_of(url: str) -> str:
+    parsed = render._parse_math_url(url)
+    assert parsed is not None
+    return parsed[0]
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def test_headings_lists_tables_links_and_quotes() -> None:
+    text = (
+        "# Title\n\n## Sub\n\n1. one\n2. two\n\n- a\n- b\n\n"
+        "| h1 | h2 |\n|:---|---:|\n| c1 | c2 |\n\n"
+        "[site](https://example.com/x?a=1&b=2)\n\n> quoted **text**\n\n~~gone~~\n"
+    )
+    html = render_markdown(text, LIGHT)
+    assert "<h1>Title</h1>" in html and "<h2>Sub</h2>" in html
+    assert "<ol>" in html and "<li>one</li>" in html and "<ul>" in html
+    assert '<table border="1"' in html
+    assert f'<th align="left" bgcolor="{LIGHT.table_header_background}">h1</th>' in html
+    assert '<td align="right">c2</td>' in html
+    assert '<a href="https://example.com/x?a=1&amp;b=2"' in html
+    assert LIGHT.quote_bar_color in html and "<strong>text</strong>" in html
+    assert "<s>gone</s>" in html
+
+
+def test_rendered_html_builds_the_expected_document(qapp: QApplication) -> None:
+    document = QTextDocument()
+    document.setHtml(render_markdown("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n", LIGHT))
+    assert document.toPlainText().split() == ["Title", "a", "b", "1", "2"]
+    tables = [
+        frame
+        for frame in document.rootFrame().childFrames()
+        if frame.__class__.__name__ == "QTextTable"
+    ]
+    assert len(tables) == 1
+
+
+def test_html_in_the_source_is_escaped() -> None:
+    text = (
+        '<script>alert(1)</script>\n\nInline <img src=x onerror="alert(2)"> and <b>bold</b>\n\n'
+        "<div>\nblock\n</div>\n"
+    )
+    html = render_markdown(text, LIGHT)
+    assert "<script" not in html and "<img" not in html and "<b>" not in html and "<div" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](javascript:alert(1))",
+        "[x](hearth-copy:0)",
+        "[x](file:///etc/passwd)",
+        "[x](hearth-math:i/15,13/000000/eA)",
+    ],
+)
+def test_links_other_than_web_and_mail_are_plain_text(source: str) -> None:
+    html = render_markdown(source, LIGHT)
+    assert "<a " not in html
+    assert ">x<" in html or "x" in html
+
+
+def test_images_are_never_loaded_only_linked() -> None:
+    html = render_markdown("![a chart](https://example.com/c.png) ![local](/etc/passwd)", LIGHT)
+    assert "<img" not in html
+    assert '<a href="https://example.com/c.png"' in html and "a chart" in html
+    assert 'href="/etc/passwd"' not in html
+
+
+def test_cjk_text_is_intact(qapp: QApplication) -> None:
+    text = (
+        "鸡兔同笼问题：今有雉兔同笼，上有三十五头，下有九十四足。\n\n**答案**：鸡 23 只，兔 12 只。"
+    )
+    html = render_markdown(text, LIGHT)
+    assert "鸡兔同笼问题：今有雉兔同笼，上有三十五头，下有九十四足。" in html
+    assert "<strong>答案</strong>：鸡 23 只，兔 12 只。" in html
+    document = QTextDocument()
+    document.setHtml(html)
+    assert "鸡兔同笼问题：今有雉兔同笼，上有三十五头，下有九十四足。" in document.toPlainText()
+
+
+# --------------------------------------------------------------------------- code
+
+
+def test_code_blocks_are_highlighted_labelled_and_copyable() -> None:
+    text = (
+        "```python\nif x < 3:\n    print('hi')\n```\n\n"
+        "    indented = True\n\n"
+        "```\nno <language>\n```\n\n"
+        "```no-such-language\nplain & simple\n```\n"
+    )
+    html = render_markdown(text, LIGHT)
+    python_block = html.split("hearth-copy:1")[0]
+    assert re.search(r'<span style="[^"]*color: #[0-9a-f]{6}[^"]*">if</span>', python_block)
+    assert "&lt;" in python_block and "<pre" in python_block
+    assert ">python</td>" in python_block
+    for index in range(4):
+        assert f'<a href="hearth-copy:{index}"' in html
+    assert "hearth-copy:4" not in html
+    assert "no &lt;language&gt;" in html and "plain &amp; simple" in html
+    assert ">no-such-language</td>" in html
+    assert copyable_code_blocks(text) == [
+        ("python", "if x < 3:\n    print('hi')"),
+        ("", "indented = True"),
+        ("", "no <language>"),
+        ("no-such-language", "plain & simple"),
+    ]
+
+
+def test_code_indexes_can_start_later() -> None:
+    html = render_markdown("```\na\n```\n", LIGHT, code_index_start=7)
+    assert 'href="hearth-copy:7"' in html
+
+
+def test_copy_index_from_url() -> None:
+    assert copy_index_from_url(QUrl("hearth-copy:12")) == 12
+    assert copy_index_from_url("hearth-copy:0") == 0
+    assert copy_index_from_url("https://example.com") is None
+    assert copy_index_from_url("hearth-copy:x") is None
+
+
+def test_themes_use_their_pygments_style() -> None:
+    code = "```python\ndef f():\n    return 1\n```\n"
+    light, dark = render_markdown(code, LIGHT), render_markdown(code, dark_theme())
+    assert light != dark
+    assert dark_theme().code_background in dark and LIGHT.code_background in light
+    assert render.theme_for(True) == dark_theme() and render.theme_for(False) == LIGHT
+
+
+# --------------------------------------------------------------------------- math
+
+
+def test_inline_and_display_math_become_images() -> None:
+    html = render_markdown(
+        "Inline $x^2$ and \\(\\alpha\\), display $$\\sum_i i$$ in text.\n\n"
+        "$$\nE = mc^2\n$$\n\n\\[\n\\int_0^1 x\\,dx\n\\]\n",
+        LIGHT,
+    )
+    urls = img_urls(html)
+    assert [latex_of(url) for url in urls] == [
+        "x^2",
+        "\\alpha",
+        "\\sum_i i",
+        "E = mc^2",
+        "\\int_0^1 x\\,dx",
+    ]
+    assert [url.split(":")[1][0] for url in urls] == ["i", "i", "d", "b", "b"]
+    assert html.count('<p align="center"') == 2
+    assert re.search(r'<img src="hearth-math:i/[^"]+" width="\d+" height="\d+"', html)
+
+
+def test_boxed_draws_a_box() -> None:
+    html = render_markdown("The answer is $\\boxed{42}$.", LIGHT)
+    (url,) = img_urls(html)
+    parsed = render._parse_math_url(url)
+    assert parsed is not None
+    formula = render._formula_for_mode(*parsed)
+    assert formula is not None
+    assert b"<rect" in formula.svg
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It costs $5 and $10.",
+        "Between $5 and $ 10.",
+        "Prices: $5, $6, $7.",
+        "US$5 or US$10",
+        "Escaped \\$x\\$ stays text.",
+    ],
+)
+def test_currency_is_not_math(text: str) -> None:
+    html = render_markdown(text, LIGHT)
+    assert "<img" not in html
+    assert "$" in html
+
+
+def test_math_inside_code_is_untouched() -> None:
+    text = "Use `$x$` here.\n\n```latex\n$\\frac{1}{2}$ and \\(y\\)\n```\n\n    $$z$$\n"
+    html = render_markdown(text, LIGHT)
+    assert "<img" not in html
+    text_only = re.sub(r"<[^>]+>", "", html)
+    assert "$x$" in text_only and "$\\frac{1}{2}$ and \\(y\\)" in text_only
+    assert "$$z$$" in text_only
+
+
+@pytest.mark.parametrize("source", ["$\\frac{1}{$", "$$\\begin{foo$$", "\\(x^{\\)"])
+def test_bad_latex_shows_its_source_in_monospace(source: str) -> None:
+    html = render_markdown(f"Before {source} after.", LIGHT)
+    assert "<img" not in html
+    code = re.search(r"<code[^>]*>([^<]*)</code>", html)
+    assert code is not None and source.replace("$", "") in code.group(1).replace("$", "")
+
+
+def test_cjk_inside_math_keeps_the_text() -> None:
+    html = render_markdown("鸡有 $23\\text{只}$。\n\n$$\\boxed{12\\text{只兔}}$$\n", LIGHT)
+    assert "只" in html and "只兔" in html
+    assert [latex_of(url) for url in img_urls(html)] == ["23", "12"]
+    assert f"border-color:{LIGHT.math_color}" in html  # the display box is a bordered cell
+
+
+def test_cjk_nested_in_a_fraction_falls_back_to_unicode() -> None:
+    html = render_markdown("$\\frac{\\text{鸡}}{2}$", LIGHT)
+    assert "<img" not in html and "鸡/2" in html
+
+
+def test_latex_to_text() -> None:
+    assert latex_to_text("x = \\frac{35 \\times 4 - 94}{2}") == "x = (35 × 4 - 94)/2"
+    assert latex_to_text("\\sqrt{b^2 - 4ac}") == "√(b² - 4ac)"
+    assert latex_to_text("\\alpha_1 \\le \\beta") == "α₁ ≤ β"
+
+
+def test_math_images_rasterise_and_register(qapp: QApplication) -> None:
+    html = render_markdown("$x^2 + y^2$ and $x^2 + y^2$ and $\\boxed{1}$", LIGHT)
+    urls = img_urls(html)
+    width = int(re.search(r'width="(\d+)"', html).group(1))  # type: ignore[union-attr]
+    image = math_image(QUrl(urls[0]), 2.0)
+    assert image is not None and not image.isNull()
+    assert image.devicePixelRatio() == 2.0 and abs(image.width() - 2 * width) <= 2
+    document = QTextDocument()
+    assert register_math_resources(document, html) == 2
+    resource = document.resource(QTextDocument.ResourceType.ImageResource, QUrl(urls[2]))
+    assert resource is not None and not resource.isNull()
+    assert math_image("hearth-math:i/15,13/000000/!!!") is None
+    assert math_image("https://example.com/x.png") is None
+
+
+def test_formulas_are_cached() -> None:
+    render.formula_image.cache_clear()
+    render_markdown("$a+b$ $a+b$", LIGHT)
+    render_markdown("$a+b$", LIGHT)
+    info = render.formula_image.cache_info()
+    assert info.misses == 1 and info.hits == 2
+
+
+def test_theme_sizes_reach_the_images() -> None:
+    small = img_urls(render_markdown("$x$", LIGHT))[0]
+    big_theme = RenderTheme(**{**_fields(LIGHT), "math_font_px": 30.0})
+    big = img_urls(render_markdown("$x$", big_theme))[0]
+    assert small != big
+    small_image = render._formula_for_mode(*render._parse_math_url(small))  # type: ignore[misc]
+    big_image = render._formula_for_mode(*render._parse_math_url(big))  # type: ignore[misc]
+    assert small_image is not None and big_image is not None
+    assert big_image.width > 1.5 * small_image.width
+
+
+def _fields(theme: RenderTheme) -> dict[str, object]:
+    return {name: getattr(theme, name) for name in RenderTheme.__dataclass_fields__}
+
+
+# --------------------------------------------------------------------------- streaming
+
+
+def stream(
+    text: str, delta: int, **kwargs: int
+) -> tuple[IncrementalRenderer, list[render.RenderUpdate]]:
+    renderer = IncrementalRenderer(LIGHT, **kwargs)
+    updates = [renderer.append(text[i : i + delta]) for i in range(0, len(text), delta)]
+    return renderer, updates
+
+
+@pytest.mark.parametrize("delta", [1, 7, 64, 100_000])
+def test_incremental_matches_the_full_render(delta: int) -> None:
+    renderer, updates = stream(MIXED, delta)
+    full = render_markdown(MIXED, LIGHT)
+    view = "".join(update.stable_html_to_append for update in updates) + updates[-1].tail_html
+    assert view == full
+    assert renderer.streamed_html() == full
+    assert renderer.finish() == full
+    assert renderer.copyable_code_blocks() == copyable_code_blocks(MIXED)
+
+
+def test_finished_blocks_are_handed_over_once_and_early() -> None:
+    renderer = IncrementalRenderer(LIGHT)
+    first = renderer.append("First paragraph.\n\n")
+    assert first.stable_html_to_append == ""  # the next block may still be indented
+    second = renderer.append("Second")
+    assert second.stable_html_to_append == "<p>First paragraph.</p>\n"
+    assert second.tail_html == "<p>Second</p>\n"
+    third = renderer.append(" paragraph grows")
+    assert third.stable_html_to_append == ""
+    assert third.tail_html == "<p>Second paragraph grows</p>\n"
+
+
+def test_an_indented_continuation_stays_in_its_list_item() -> None:
+    text = "1. step\n\n    ```\n    code\n    ```\n\n2. next\n"
+    renderer, updates = stream(text, 3)
+    assert "<pre" in updates[-1].stable_html_to_append + "".join(
+        update.stable_html_to_append for update in updates
+    )
+    assert renderer.finish() == render_markdown(text, LIGHT)
+
+
+def test_an_open_fence_is_plain_until_it_closes() -> None:
+    renderer = IncrementalRenderer(LIGHT)
+    open_update = renderer.append("```python\ndef f():\n    return 1\n")
+    assert "<span style" not in open_update.tail_html and "def f():" in open_update.tail_html
+    closed = renderer.append("```\n")
+    assert '<span style="' in closed.stable_html_to_append
+    assert closed.tail_html == ""
+
+
+def test_a_long_fence_is_handed_over_in_pieces() -> None:
+    code = "".join(f"x_{i} = {i}  # line {i}\n" for i in range(2000))
+    text = f"Intro.\n\n```python\n{code}```\n\nAfter.\n"
+    renderer, updates = stream(text, 40, max_tail_chars=2000)
+    assert max(len(update.tail_html) for update in updates) < 20_000
+    assert renderer.finish() == render_markdown(text, LIGHT)
+    anchors = re.findall(r"hearth-copy:(\d+)", renderer.streamed_html())
+    assert [int(index) for index in anchors] == list(range(len(renderer.copyable_code_blocks())))
+    pieces = "".join(code for _, code in renderer.copyable_code_blocks())
+    assert pieces.replace("\n", "") == code.replace("\n", "")
+
+
+def test_a_long_line_without_newlines_is_split() -> None:
+    text = " ".join(f"word{i}" for i in range(20_000))
+    renderer, updates = stream(text, 50, max_tail_chars=1000)
+    assert max(len(update.tail_html) for update in updates) < 3000
+    assert renderer.text == text
+
+
+def long_answer(length: int) -> str:
+    sections = []
+    index = 0
+    while sum(len(section) for section in sections) < length:
+        sections.append(MIXED.replace("35", str(35 + index)).replace("鸡兔同笼", f"第 {index} 题"))
+        index += 1
+    return "".join(sections)[:length]
+
+
+def parsed_per_append(text: str, delta: int) -> tuple[int, int]:
+    renderer = IncrementalRenderer(LIGHT)
+    worst = 0
+    for i in range(0, len(text), delta):
+        before = renderer.parsed_chars
+        renderer.append(text[i : i + delta])
+        worst = max(worst, renderer.parsed_chars - before)
+    return renderer.parsed_chars, worst
+
+
+def test_streaming_work_is_linear_in_the_answer_length() -> None:
+    # Structural, not timed: count the characters given to the Markdown parser.
+    delta = 32
+    small_text, big_text = long_answer(25_000), long_answer(100_000)
+    small_total, small_worst = parsed_per_append(small_text, delta)
+    big_total, big_worst = parsed_per_append(big_text, delta)
+    assert big_total <= 10 * len(big_text)  # quadratic would be ~ len**2 / (2 * delta)
+    assert big_total / small_total < 4 * 1.25  # 4x the text, about 4x the work
+    cap = IncrementalRenderer(LIGHT)._max_tail
+    assert big_worst <= 2 * cap + 2 * delta  # one append never costs more than a constant
+    assert big_worst <= small_worst * 1.5 + 2 * delta

@@ -1,0 +1,100 @@
+"""The inference worker on its own thread, driven through InferenceClient with qtbot."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from app.core.chat import ChatMessage, SamplingParams, TurnRequest, TurnStats
+from app.workers.inference import InferenceClient
+
+
+@pytest.fixture
+def client(qtbot: QtBot) -> InferenceClient:
+    client = InferenceClient()
+    yield client
+    assert client.shutdown(timeout_ms=5000)
+
+
+def load(qtbot: QtBot, client: InferenceClient, path: Path) -> object:
+    with qtbot.waitSignal(client.model_loaded, timeout=30000) as blocker:
+        client.load_model(path, n_ctx=2048, n_threads=2)
+    return blocker.args[0]
+
+
+def request(text: str = "Hello", *, max_tokens: int = 32) -> TurnRequest:
+    return TurnRequest(
+        messages=(ChatMessage("user", text),),
+        params=SamplingParams(max_tokens=max_tokens, temperature=0.0, seed=7),
+    )
+
+
+def test_loads_a_model_and_streams_a_turn(qtbot: QtBot, client: InferenceClient,
+                                          tiny_model_q: Path) -> None:
+    info = load(qtbot, client, tiny_model_q)
+    assert client.model_info is info
+    pieces: list[str] = []
+    client.tokens_ready.connect(lambda r, a: pieces.append(r + a))
+    with qtbot.waitSignal(client.turn_finished, timeout=30000) as finished:
+        client.start_turn(request(max_tokens=24))
+    reason, stats = finished.args
+    assert reason in ("length", "stop")
+    assert isinstance(stats, TurnStats)
+    assert stats.generated_tokens >= 16
+    assert stats.tokens_per_s > 0
+    # Deltas are batched: fewer signals than tokens is allowed, but text did arrive.
+    assert pieces and len(pieces) <= stats.generated_tokens
+    assert not client.is_generating
+
+
+def test_a_missing_model_fails_with_a_readable_message(qtbot: QtBot, client: InferenceClient,
+                                                        tmp_path: Path) -> None:
+    with qtbot.waitSignal(client.model_load_failed, timeout=10000) as failed:
+        client.load_model(tmp_path / "nope.gguf", n_ctx=2048, n_threads=2)
+    message = failed.args[0]
+    assert "nope.gguf" in message or "not found" in message.lower() or "exist" in message.lower()
+    assert client.model_info is None
+
+
+def test_a_turn_without_a_model_fails_cleanly(qtbot: QtBot, client: InferenceClient) -> None:
+    with qtbot.waitSignal(client.turn_failed, timeout=5000) as failed:
+        client.start_turn(request())
+    assert "model" in failed.args[0].lower()
+
+
+def test_stop_during_decode_ends_the_turn_as_cancelled(
+    qtbot: QtBot, client: InferenceClient, tiny_model_f32: Path
+) -> None:
+    load(qtbot, client, tiny_model_f32)
+    with qtbot.waitSignal(client.tokens_ready, timeout=30000):
+        client.start_turn(request(max_tokens=100000))
+    with qtbot.waitSignal(client.turn_finished, timeout=5000) as finished:
+        client.stop()
+    assert finished.args[0] == "cancelled"
+
+
+def test_results_of_a_replaced_turn_are_dropped(
+    qtbot: QtBot, client: InferenceClient, tiny_model_f32: Path
+) -> None:
+    load(qtbot, client, tiny_model_f32)
+    finishes: list[str] = []
+    client.turn_finished.connect(lambda reason, _stats: finishes.append(reason))
+    client.start_turn(request("first", max_tokens=100000))
+    with qtbot.waitSignal(client.turn_finished, timeout=30000) as finished:
+        client.start_turn(request("second", max_tokens=20))
+    # Only the second turn's result reached us; the first one was cancelled and dropped.
+    assert finished.args[0] in ("length", "stop")
+    assert finishes == [finished.args[0]]
+
+
+def test_shutdown_mid_generation_is_prompt(qtbot: QtBot, tiny_model_f32: Path) -> None:
+    client = InferenceClient()
+    load(qtbot, client, tiny_model_f32)
+    with qtbot.waitSignal(client.tokens_ready, timeout=30000):
+        client.start_turn(request(max_tokens=100000))
+    started = time.monotonic()
+    assert client.shutdown(timeout_ms=1000)
+    assert time.monotonic() - started < 1.0
