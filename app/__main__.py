@@ -1,9 +1,9 @@
 """Entry point: ``python -m app`` starts the GUI; subcommands give the CLI.
 
-    python -m app [--model PATH] [--data-dir DIR]      the desktop app
-    python -m app --self-test [--model PATH]           headless smoke test (also frozen)
-    python -m app --version
-    python -m app chat | chats | models | bench ...    see ``--help`` of each
+python -m app [--model PATH] [--data-dir DIR]      the desktop app
+python -m app --self-test [--model PATH]           headless smoke test (also frozen)
+python -m app --version
+python -m app chat | chats | models | bench ...    see ``--help`` of each
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 # Guards against libraries that phone home must be set before anything imports them.
 import app.core  # noqa: F401
-from app import APP_NAME, __version__
+from app import APP_NAME
 
 SUBCOMMANDS = ("chat", "chats", "models")
 
@@ -40,9 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 def apply_global_options(args: argparse.Namespace) -> None:
     """Options that act through the environment so every layer sees them."""
     if args.data_dir:
-        os.environ["HEARTH_DATA_DIR"] = os.path.abspath(args.data_dir)
+        os.environ["HEARTH_DATA_DIR"] = str(Path(args.data_dir).resolve())
     if args.catalog:
-        os.environ["HEARTH_CATALOG"] = os.path.abspath(args.catalog)
+        os.environ["HEARTH_CATALOG"] = str(Path(args.catalog).resolve())
     if args.offline:
         os.environ["HEARTH_OFFLINE"] = "1"
 

@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from app import APP_NAME, __version__
@@ -41,13 +42,18 @@ class Application:
 
         self.store, self.store_message = self._open_store()
 
+        from app.core.network import NetworkGateway
         from app.workers.inference import InferenceClient
 
+        # Nothing goes online at start-up: the gateway only acts when asked to download.
+        self.gateway = NetworkGateway(log_path=paths.network_log, offline=settings.offline)
         self.client = InferenceClient()
         from app.ui.main_window import MainWindow
 
-        self.window = MainWindow(settings=settings, store=self.store, client=self.client)
-        self.window.settings_changed.connect(self._remember_model)
+        self.window = MainWindow(
+            settings=settings, store=self.store, client=self.client, gateway=self.gateway
+        )
+        self.window.settings_changed.connect(self._save_settings)
         self._initial_model = model or (settings.last_model if settings.last_model else None)
 
     def _open_store(self) -> tuple[Any, str]:
@@ -61,36 +67,31 @@ class Application:
             return ChatStore.open(self.paths.database, read_only=True), str(exc)
         return store, store.report.message
 
-    def _remember_model(self, _settings: object) -> None:
-        info = self.client.model_info
-        if info is None:
-            return
-        path = str(info.path)
-        if self.settings.last_model != path:
-            from dataclasses import replace
-
-            self.settings = replace(self.settings, last_model=path)
-            self.window.settings = self.settings
-            try:
-                save_settings(self.paths.settings_file, self.settings)
-            except Exception:
-                log.exception("could not save settings")
+    def _save_settings(self, settings: Settings) -> None:
+        """The window changed a setting (model, zoom, dialog): persist it atomically."""
+        self.settings = settings
+        try:
+            save_settings(self.paths.settings_file, settings)
+        except Exception:
+            log.exception("could not save settings")
 
     def start(self) -> None:
         self.window.show()
         if self.store_message:
             self.window.show_error(self.store_message)
         if self._initial_model:
-            if os.path.exists(self._initial_model):
+            if Path(self._initial_model).exists():
                 self.window.load_model(self._initial_model)
             else:
                 self.window.banner.show_error(
-                    self.window.tr("The model file %1 no longer exists. Open another one.")
-                    .replace("%1", self._initial_model)
+                    self.window.tr("The model file %1 no longer exists. Open another one.").replace(
+                        "%1", self._initial_model
+                    )
                 )
 
     def shutdown(self) -> None:
         self.client.shutdown(timeout_ms=1000)
+        self.gateway.close()
         close = getattr(self.store, "close", None)
         if callable(close):
             close()

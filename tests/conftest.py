@@ -10,12 +10,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from app.core.paths import ENV_DATA_DIR, AppPaths, app_paths  # noqa: E402
+from app.core.paths import ENV_DATA_DIR, AppPaths, app_paths
 
 pytest_plugins = ["tests.support.models", "tests.support.mirror"]
 

@@ -45,8 +45,10 @@ def run_self_test(model: str | None = None, *, timeout_s: float = 120.0) -> int:
         app.exit(1)
 
     def on_loaded(info: object, warning: str) -> None:
-        print(f"loaded {getattr(info, 'file_name', model_path.name)} "
-              f"({getattr(info, 'quant', '?')}, {getattr(info, 'n_threads', '?')} threads)")
+        print(
+            f"loaded {getattr(info, 'file_name', model_path.name)} "
+            f"({getattr(info, 'quant', '?')}, {getattr(info, 'n_threads', '?')} threads)"
+        )
         if warning:
             print(f"note: {warning}")
         request = TurnRequest(
@@ -59,9 +61,11 @@ def run_self_test(model: str | None = None, *, timeout_s: float = 120.0) -> int:
         outcome["text"] = str(outcome["text"]) + reasoning + answer
 
     def on_finished(reason: str, stats: TurnStats) -> None:
-        print(f"generated {stats.generated_tokens} tokens ({reason}) at "
-              f"{stats.tokens_per_s:.1f} tok/s; prompt {stats.prompt_tokens} tokens at "
-              f"{stats.prompt_tokens_per_s:.1f} tok/s; TTFT {stats.ttft_ms:.0f} ms")
+        print(
+            f"generated {stats.generated_tokens} tokens ({reason}) at "
+            f"{stats.tokens_per_s:.1f} tok/s; prompt {stats.prompt_tokens} tokens at "
+            f"{stats.prompt_tokens_per_s:.1f} tok/s; TTFT {stats.ttft_ms:.0f} ms"
+        )
         if stats.generated_tokens < MIN_TOKENS:
             fail(f"only {stats.generated_tokens} tokens were generated (need {MIN_TOKENS})")
             return

@@ -132,4 +132,6 @@ class TurnFinished:
     stats: TurnStats
 
 
-TurnEvent = PromptProgress | ContextTrimmed | ReasoningDelta | ReasoningClosed | AnswerDelta | TurnFinished
+TurnEvent = (
+    PromptProgress | ContextTrimmed | ReasoningDelta | ReasoningClosed | AnswerDelta | TurnFinished
+)

@@ -138,7 +138,7 @@ class PartFile:
         self._handle = open(path, "ab", buffering=0)  # noqa: SIM115
         self.size = self._handle.seek(0, os.SEEK_END)
 
-    def write(self, data: bytes | memoryview) -> None:
+    def write(self, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
         while view:
             written = self._handle.write(view)
@@ -164,29 +164,28 @@ class _HashingWriter:
     """Hashes and writes on a helper thread, so the network thread only reads.
 
     sha256 and ``write`` both release the GIL, so hashing overlaps the next read instead
-    of adding to it. The queue holds about ``capacity_bytes``; a write error is kept and
-    raised in the download thread by the next :meth:`put` or :meth:`drain`.
+    of adding to it. The download thread gathers socket reads into batches (a quarter
+    of ``chunk_size``) and hands over whole batches; at most two wait in the queue. So no
+    more than about one ``chunk_size`` is ever in memory and not yet on disk, which
+    bounds what a killed process has to fetch again. A write error is kept and raised
+    in the download thread by the next :meth:`put` or :meth:`drain`.
     """
 
-    _PIECE = 64 * 1024  # what one socket read usually brings
-
-    def __init__(self, part: PartFile, hasher: hashlib._Hash, *, capacity_bytes: int) -> None:
+    def __init__(self, part: PartFile, hasher: hashlib._Hash) -> None:
         self.part = part
         self.hasher = hasher
-        self._queue: queue.Queue[bytes | None] = queue.Queue(
-            maxsize=max(2, capacity_bytes // self._PIECE)
-        )
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=2)
         self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="download-writer", daemon=True)
         self._thread.start()
 
-    def put(self, piece: bytes) -> None:
+    def put(self, batch: list[bytes]) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(piece)
+        self._queue.put(batch)
 
     def drain(self) -> None:
-        """Wait until every queued piece is on disk and hashed; raise a write error."""
+        """Wait until every queued batch is on disk and hashed; raise a write error."""
         self._queue.join()
         if self._error is not None:
             raise self._error
@@ -197,11 +196,13 @@ class _HashingWriter:
 
     def _run(self) -> None:
         while True:
-            piece = self._queue.get()
+            batch = self._queue.get()
             try:
-                if piece is None:
+                if batch is None:
                     return
-                if self._error is None:
+                for piece in batch:
+                    if self._error is not None:
+                        break
                     self.part.write(piece)
                     self.hasher.update(piece)
             except OSError as exc:
@@ -406,6 +407,9 @@ class _Download:
     spans: list[_Span] = field(default_factory=list)
     part: PartFile | None = None
     writer: _HashingWriter | None = None
+    #: Pieces received but not yet handed to the writer (counted in ``offset``).
+    batch: list[bytes] = field(default_factory=list)
+    batch_bytes: int = 0
     source_name: str = ""
 
     @property
@@ -429,7 +433,7 @@ class _Download:
             self._check_free_space()
         try:
             self.part = PartFile(self.part_path)
-            self.writer = _HashingWriter(self.part, self.hasher, capacity_bytes=self.chunk_size)
+            self.writer = _HashingWriter(self.part, self.hasher)
             if self.part.size != self.offset:  # the file changed under us; be safe
                 self._restart()
             if self.total is not None and self.offset == self.total:
@@ -754,18 +758,29 @@ class _Download:
             )
 
     def _write(self, piece: bytes) -> None:
+        # Handed over in batches (a list, no copying): one thread hand-off per batch
+        # rather than per socket read.
+        self.batch.append(piece)
+        self.batch_bytes += len(piece)
+        self.offset += len(piece)
+        if self.batch_bytes >= max(self.chunk_size // 4, 4096):
+            self._hand_over()
+
+    def _hand_over(self) -> None:
         assert self.writer is not None
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
         try:
-            self.writer.put(piece)
+            self.writer.put(batch)
         except OSError as exc:
             raise self._write_error(exc) from exc
-        self.offset += len(piece)
 
     def _settle(self) -> None:
         """Wait for the writer; afterwards the .part holds exactly ``self.offset`` bytes."""
         if self.writer is None:
             return
         try:
+            if self.batch:
+                self._hand_over()
             self.writer.drain()
         except OSError as exc:
             raise self._write_error(exc) from exc

@@ -49,12 +49,15 @@ MAX_REDIRECTS = 10
 MAX_SMALL_BODY = 16 << 20
 
 #: What went wrong with a transfer, for callers that decide whether to retry.
-NetworkErrorKind = Literal["connect", "timeout", "stall", "reset", "tls", "redirect", "other"]
+NetworkErrorKind = Literal[
+    "connect", "timeout", "stall", "reset", "tls", "redirect", "cancelled", "other"
+]
 
 RESULT_OK = "ok"
 RESULT_OFFLINE = "refused: offline"
 RESULT_IN_PROGRESS = "in progress"
 RESULT_INTERRUPTED = "error: interrupted"
+RESULT_STOPPED = "error: stopped early"
 
 
 class NetworkError(HearthError):
@@ -90,7 +93,11 @@ class NetworkLogEntry:
     bytes_in: int
     #: Bytes sent: request line, headers and body.
     bytes_out: int
-    #: ``"ok"``, ``"refused: offline"``, ``"error: <short reason>"``, or ``"in progress"``.
+    #: ``"ok"``, ``"refused: offline"``, ``"in progress"`` (still streaming), or
+    #: ``"error: <short reason>"``: ``HTTP 404``, ``could not connect``, ``timed out``,
+    #: ``stalled``, ``connection dropped``, ``certificate not trusted``, ``bad redirect``,
+    #: ``stopped`` (cancelled), ``stopped early`` (the body was not wanted after all),
+    #: ``interrupted`` (the process ended mid-transfer).
     result: str
 
 
@@ -147,13 +154,23 @@ class StreamResponse:
         Transport failures are raised as :class:`NetworkError` (kind ``stall`` when no
         byte arrived within the read timeout, ``reset`` when the connection dropped).
         """
+        encoding = self._response.headers.get("Content-Encoding", "identity").strip().lower()
+        # Without a content encoding the raw bytes are the body: skip the decoder layer.
+        pieces = (
+            self._response.iter_raw(chunk_size)
+            if encoding in ("", "identity")
+            else self._response.iter_bytes(chunk_size)
+        )
         try:
-            yield from self._response.iter_bytes(chunk_size)
+            yield from pieces
         except httpx.HTTPError as exc:
             error = _network_error(exc, self._host)
             if self._aborted.is_set():
                 error = NetworkError(
-                    "The transfer was stopped.", kind="reset", host=self._host, detail=repr(exc)
+                    "The transfer was stopped.",
+                    kind="cancelled",
+                    host=self._host,
+                    detail=repr(exc),
                 )
             self.error = error
             raise error from exc
@@ -189,6 +206,7 @@ _SHORT_REASONS: dict[str, str] = {
     "reset": "connection dropped",
     "tls": "certificate not trusted",
     "redirect": "bad redirect",
+    "cancelled": "stopped",
     "other": "failed",
 }
 
@@ -364,7 +382,11 @@ class NetworkGateway:
                 error = wrapped.error
                 if error is None and isinstance(exc, NetworkError):
                     error = exc
-                self._finish_entry(entry_id, response, error)
+                # The caller gave up on the body (wrong content, cancel): say so.
+                stopped = error is None and response.status_code < 400
+                self._finish_entry(
+                    entry_id, response, error, result=RESULT_STOPPED if stopped else None
+                )
                 raise
             self._finish_entry(entry_id, response, wrapped.error)
 
@@ -526,14 +548,21 @@ class NetworkGateway:
         )
 
     def _finish_entry(
-        self, entry_id: str, response: httpx.Response, error: NetworkError | None
+        self,
+        entry_id: str,
+        response: httpx.Response,
+        error: NetworkError | None,
+        *,
+        result: str | None = None,
     ) -> None:
         with self._log_lock:
             entry = self._open.pop(entry_id, None)
         if entry is None:
             return
         status = response.status_code
-        if error is not None:
+        if result is not None:
+            pass
+        elif error is not None:
             result = f"error: {_short_reason(error)}"
         elif status >= 400:
             result = f"error: HTTP {status}"

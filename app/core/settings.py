@@ -92,15 +92,13 @@ def _coerce(name: str, value: Any, default: Any, annotation: Any) -> Any:
     elif isinstance(default, bool):
         if isinstance(value, bool):
             return value
-    elif isinstance(default, float) and isinstance(value, int | float) and not isinstance(
-        value, bool
+    elif (
+        isinstance(default, float)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
     ):
         return float(value)
-    elif isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    elif isinstance(default, str) and isinstance(value, str):
-        return value
-    elif default is None and (value is None or isinstance(value, int)):
+    elif (isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool)) or (isinstance(default, str) and isinstance(value, str)) or (default is None and (value is None or isinstance(value, int))):
         return value
     log.warning("settings: ignoring bad value for %s", name)
     return default
@@ -171,8 +169,9 @@ def load_settings(path: Path) -> Settings:
         return Settings()
     if isinstance(raw, dict) and isinstance(raw.get("version"), int):
         if raw["version"] > SETTINGS_VERSION:
-            log.warning("settings: file is from a newer Hearth (v%s); reading what we know",
-                        raw["version"])
+            log.warning(
+                "settings: file is from a newer Hearth (v%s); reading what we know", raw["version"]
+            )
     return settings_from_dict(raw)
 
 

@@ -17,7 +17,9 @@ class ChatInput(QPlainTextEdit):
         super().__init__(parent)
         self._composing = False
         self.setTabChangesFocus(True)
-        self.setPlaceholderText(self.tr("Message Hearth… (Enter to send, Shift+Enter for a new line)"))
+        self.setPlaceholderText(
+            self.tr("Message Hearth… (Enter to send, Shift+Enter for a new line)")
+        )
         self.setAccessibleName(self.tr("Message input"))
         self.document().contentsChanged.connect(self._fit_height)
         self._fit_height()
@@ -40,7 +42,9 @@ class ChatInput(QPlainTextEdit):
             if modifiers & Qt.KeyboardModifier.ShiftModifier:
                 self.insertPlainText("\n")
                 return
-            if not modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            if not modifiers & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+            ):
                 self._submit()
                 return
         super().keyPressEvent(event)

@@ -143,9 +143,7 @@ class ReasoningBlock(QWidget):
 
     def set_expanded(self, expanded: bool) -> None:
         self.body.setVisible(expanded)
-        self.header.setArrowType(
-            Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow
-        )
+        self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
 
     def _update_header(self, note: str = "") -> None:
         if self._elapsed is None:
@@ -414,16 +412,12 @@ class EmptyState(QWidget):
                 "How many chickens and how many rabbits are there?"
             ),
             self.tr("Write a quicksort function in Python and explain how it works."),
-            self.tr(
-                "If all A are B, and some B are C, can we conclude that some A are C?"
-            ),
+            self.tr("If all A are B, and some B are C, can we conclude that some A are C?"),
         ]
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("What can I help you think through?"))
-        self.subtitle.setText(
-            self.tr("Everything stays on this computer. Try one of these:")
-        )
+        self.subtitle.setText(self.tr("Everything stays on this computer. Try one of these:"))
         for button, text in zip(self.buttons, self.examples(), strict=True):
             button.setText(text)
             button.setAccessibleName(text)
@@ -514,9 +508,7 @@ class ChatView(QScrollArea):
     def add_assistant_message(self, message_id: MessageId) -> AssistantMessageWidget:
         widget = AssistantMessageWidget(message_id, self._theme, self._container)
         widget.copy_button.clicked.connect(lambda: self._copy(widget.answer_text))
-        widget.regenerate_button.clicked.connect(
-            lambda: self.regenerate_requested.emit(message_id)
-        )
+        widget.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(message_id))
         widget.continue_button.clicked.connect(lambda: self.continue_requested.emit(message_id))
         widget.delete_button.clicked.connect(lambda: self.delete_requested.emit(message_id))
         widget.answer.anchorClicked.connect(self._on_anchor)
@@ -604,4 +596,3 @@ def app_is_dark() -> bool:
     if not isinstance(app, QApplication):
         return False
     return bool(app.palette().window().color().lightness() < 128)
-

@@ -21,6 +21,7 @@ from app.core.chat import ChatMessage, SamplingParams, TurnRequest, TurnStats
 from app.core.settings import Settings
 from app.core.store import NotFoundError, build_provenance
 from app.ui.chat_view import AssistantMessageWidget, ChatView
+from app.ui.settings_dialog import apply_overrides
 from app.workers.inference import InferenceClient
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class ChatController(QObject):
         self._stream_prefix_answer = ""
         self._stream_prefix_reasoning = ""
         self._reasoning_open = False
+        self._turn_params = settings.sampling
         self._started = time.monotonic()
         self._reasoning_seconds: float | None = None
         self._dirty = False
@@ -262,7 +264,29 @@ class ChatController(QObject):
 
     # --- a turn ---
     def _params(self) -> SamplingParams:
-        return self.settings.sampling
+        """Global sampling settings with the open chat's own overrides on top."""
+        overrides: dict[str, Any] | None = None
+        if self.conversation_id:
+            stored = self.store.conversation_settings(self.conversation_id)
+            overrides = stored.get("sampling") if isinstance(stored, dict) else None
+        return apply_overrides(self.settings.sampling, overrides)
+
+    def chat_overrides(self) -> dict[str, Any] | None:
+        if not self.conversation_id:
+            return None
+        stored = self.store.conversation_settings(self.conversation_id)
+        value = stored.get("sampling") if isinstance(stored, dict) else None
+        return value if isinstance(value, dict) else None
+
+    def set_chat_overrides(self, overrides: dict[str, Any] | None) -> None:
+        if not self.conversation_id:
+            return
+        stored = dict(self.store.conversation_settings(self.conversation_id))
+        if overrides:
+            stored["sampling"] = overrides
+        else:
+            stored.pop("sampling", None)
+        self.store.set_conversation_settings(self.conversation_id, stored)
 
     def _history_until(self, leaf_id: str) -> tuple[ChatMessage, ...]:
         """The active path up to (not including) ``leaf_id``, as engine messages."""
@@ -301,6 +325,7 @@ class ChatController(QObject):
     ) -> None:
         self._stream_message_id = message_id
         self._stream_conversation_id = self.conversation_id
+        self._turn_params = request.params
         self._stream_widget = widget
         self._stream_reasoning = []
         self._stream_answer = []
@@ -353,8 +378,11 @@ class ChatController(QObject):
     def _on_trimmed(self, dropped: int) -> None:
         if self._viewing_stream():
             self.view.add_notice(
-                self.tr("%n earlier message(s) no longer fit the context and were left out.", "",
-                        dropped)
+                self.tr(
+                    "%n earlier message(s) no longer fit the context and were left out.",
+                    "",
+                    dropped,
+                )
             )
 
     def _viewing_stream(self) -> bool:
@@ -371,13 +399,15 @@ class ChatController(QObject):
             log.exception("streaming save failed")
             self.error.emit(str(exc))
 
-    def _provenance(self, stats: TurnStats, *, finish_reason: str = "", error: str = "") -> dict[str, Any]:
+    def _provenance(
+        self, stats: TurnStats, *, finish_reason: str = "", error: str = ""
+    ) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if self._reasoning_seconds is not None:
             extra["reasoning_seconds"] = round(self._reasoning_seconds, 1)
         return build_provenance(
             self.client.model_info,
-            self.settings.sampling,
+            self._turn_params,
             stats,
             finish_reason=finish_reason,
             error=error,
@@ -480,4 +510,3 @@ class ChatController(QObject):
                 log.exception("saving the interrupted answer failed")
             self._stream_message_id = ""
         self._save_timer.stop()
-

@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -23,15 +24,19 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.chat import TurnStats
 from app.core.settings import Settings
+from app.ui.about_dialog import AboutDialog
 from app.ui.chat_input import ChatInput
 from app.ui.chat_view import ChatView
 from app.ui.controller import ChatController
+from app.ui.network_log import NetworkLogDialog
+from app.ui.settings_dialog import SettingsDialog
 from app.workers.inference import InferenceClient
 
 log = logging.getLogger(__name__)
@@ -115,12 +120,15 @@ class MainWindow(QMainWindow):
         settings: Settings,
         store: Any,
         client: InferenceClient,
+        gateway: Any = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.settings = settings
         self.store = store
         self.client = client
+        self.gateway = gateway
+        self.settings_dialog: SettingsDialog | None = None
         self.setWindowTitle("Hearth")
         self.resize(QSize(1100, 760))
         self.setAccessibleName("Hearth")
@@ -191,8 +199,23 @@ class MainWindow(QMainWindow):
         self.speed_label = QLabel(self)
         self.speed_label.setObjectName("statusSpeed")
         self.speed_label.setAccessibleName(self.tr("Speed of the last answer"))
+        self.context_meter = QProgressBar(self)
+        self.context_meter.setObjectName("contextMeter")
+        self.context_meter.setMaximumWidth(160)
+        self.context_meter.setMaximumHeight(16)
+        self.context_meter.setFormat(self.tr("context %p%"))
+        self.context_meter.setAccessibleName(self.tr("Context used"))
+        self.context_meter.setVisible(False)
+        self.offline_button = QToolButton(self)
+        self.offline_button.setObjectName("offlineToggle")
+        self.offline_button.setCheckable(True)
+        self.offline_button.setAutoRaise(True)
+        self.offline_button.setAccessibleName(self.tr("Offline mode"))
+        self.offline_button.toggled.connect(self.set_offline)
         self.statusBar().addWidget(self.model_label, 1)
+        self.statusBar().addPermanentWidget(self.offline_button)
         self.statusBar().addPermanentWidget(self.speed_label)
+        self.statusBar().addPermanentWidget(self.context_meter)
 
         # --- controller ---
         self.controller = ChatController(
@@ -209,6 +232,8 @@ class MainWindow(QMainWindow):
         self.controller.generation_finished.connect(self._on_generation_finished)
         self.controller.error.connect(self.show_error)
         self.controller.reasoning_state.connect(self._on_reasoning_state)
+        self.controller.context_used.connect(self.show_context_use)
+        self.controller.conversation_changed.connect(lambda _id: self.context_meter.hide())
         self.banner.open_requested.connect(self.choose_model_file)
         self.banner.manage_requested.connect(self.show_model_manager)
         client.model_loading.connect(self._on_model_loading)
@@ -217,10 +242,18 @@ class MainWindow(QMainWindow):
         client.prompt_progressed.connect(self._on_prompt_progress)
 
         self._build_menus()
+        zoom_in = QShortcut(QKeySequence.StandardKey.ZoomIn, self)
+        zoom_in.activated.connect(lambda: self.zoom(1))
+        zoom_in_equal = QShortcut(QKeySequence("Ctrl+="), self)
+        zoom_in_equal.activated.connect(lambda: self.zoom(1))
+        zoom_out = QShortcut(QKeySequence.StandardKey.ZoomOut, self)
+        zoom_out.activated.connect(lambda: self.zoom(-1))
+        self._apply_font_size()
         stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         stop_shortcut.activated.connect(self.controller.stop)
         self._update_model_label()
+        self._sync_offline()
 
     # --- menus ---
     def _build_menus(self) -> None:
@@ -243,7 +276,28 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         self.file_menu = file_menu
+        view_menu = menu_bar.addMenu(self.tr("&View"))
+        self.settings_action = QAction(self.tr("&Settings…"), self)
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.open_settings)
+        zoom_in = QAction(self.tr("Larger text"), self)
+        zoom_in.triggered.connect(lambda: self.zoom(1))
+        zoom_out = QAction(self.tr("Smaller text"), self)
+        zoom_out.triggered.connect(lambda: self.zoom(-1))
+        view_menu.addAction(self.settings_action)
+        view_menu.addSeparator()
+        view_menu.addAction(zoom_in)
+        view_menu.addAction(zoom_out)
+        self.view_menu = view_menu
         self.help_menu = menu_bar.addMenu(self.tr("&Help"))
+        network_log = QAction(self.tr("&Network log…"), self)
+        network_log.triggered.connect(self.show_network_log)
+        about = QAction(self.tr("&About Hearth"), self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+        self.help_menu.addAction(network_log)
+        self.help_menu.addAction(about)
 
     # --- actions ---
     def send_message(self, text: str) -> None:
@@ -260,7 +314,9 @@ class MainWindow(QMainWindow):
         if message is None:
             return
         text, ok = QInputDialog.getMultiLineText(
-            self, self.tr("Edit message"), self.tr("Edit your message and send it again:"),
+            self,
+            self.tr("Edit message"),
+            self.tr("Edit your message and send it again:"),
             message.content,
         )
         if ok and text.strip():
@@ -268,7 +324,9 @@ class MainWindow(QMainWindow):
 
     def choose_model_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self, self.tr("Open model file"), str(Path.home()),
+            self,
+            self.tr("Open model file"),
+            str(Path.home()),
             self.tr("GGUF models (*.gguf);;All files (*)"),
         )
         if path:
@@ -284,6 +342,79 @@ class MainWindow(QMainWindow):
     def show_model_manager(self) -> None:
         """Overridden by the composition root once the model panel is attached."""
 
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(
+            self.settings,
+            chat_overrides=self.controller.chat_overrides(),
+            chat_open=bool(self.controller.conversation_id),
+            parent=self,
+        )
+        dialog.network_log_requested.connect(self.show_network_log)
+        dialog.accepted.connect(lambda: self._settings_accepted(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _settings_accepted(self, dialog: SettingsDialog) -> None:
+        if self.controller.conversation_id:
+            self.controller.set_chat_overrides(dialog.chat_overrides())
+        self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Take new settings: theme and offline mode apply at once, the rest on next use."""
+        from app.ui import render, theme
+
+        old = self.settings
+        self.settings = settings
+        self.controller.apply_settings(settings)
+        self._sync_offline()
+        if settings.theme != old.theme:
+            app = QApplication.instance()
+            if isinstance(app, QApplication):
+                dark = theme.apply_theme(app, settings.theme)
+                self.chat_view.set_theme(render.theme_for(dark))
+        self._apply_font_size()
+        self.settings_changed.emit(settings)
+
+    def set_offline(self, offline: bool) -> None:
+        if (
+            offline == self.settings.offline
+            and self.gateway is not None
+            and (self.gateway.offline == offline)
+        ):
+            self._sync_offline()
+            return
+        from dataclasses import replace
+
+        self.apply_settings(replace(self.settings, offline=offline))
+
+    def _sync_offline(self) -> None:
+        if self.gateway is not None:
+            self.gateway.set_offline(self.settings.offline)
+        offline = self.gateway.offline if self.gateway is not None else self.settings.offline
+        self.offline_button.blockSignals(True)
+        self.offline_button.setChecked(offline)
+        self.offline_button.blockSignals(False)
+        self.offline_button.setText(self.tr("Offline") if offline else self.tr("Online"))
+        self.offline_button.setToolTip(
+            self.tr(
+                "Offline mode is on: Hearth will not use the network. Click to allow downloads."
+            )
+            if offline
+            else self.tr("Hearth may use the network only to download models. Click to go offline.")
+        )
+
+    def show_network_log(self) -> None:
+        if self.gateway is None:
+            return
+        dialog = NetworkLogDialog(self.gateway, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def show_chat(self) -> None:
         self.pages.setCurrentWidget(self.chat_page)
 
@@ -292,13 +423,60 @@ class MainWindow(QMainWindow):
             log.info("shown to the user: %s", message)
             self.message_bar.show_message(message)
 
+    #: The context meter warns from this share of the window on.
+    CONTEXT_WARNING = 0.8
+
+    def show_context_use(self, used: int, n_ctx: int) -> None:
+        if n_ctx <= 0:
+            self.context_meter.setVisible(False)
+            return
+        self.context_meter.setMaximum(n_ctx)
+        self.context_meter.setValue(min(used, n_ctx))
+        self.context_meter.setToolTip(
+            self.tr("%1 of %2 tokens of context used")
+            .replace("%1", str(used))
+            .replace("%2", str(n_ctx))
+        )
+        warn = used >= self.CONTEXT_WARNING * n_ctx
+        self.context_meter.setProperty("warning", warn)
+        self.context_meter.style().unpolish(self.context_meter)
+        self.context_meter.style().polish(self.context_meter)
+        self.context_meter.setVisible(True)
+        if warn:
+            self.show_error(
+                self.tr(
+                    "This chat has used %1% of the model's context. Older messages will be "
+                    "left out of the next answers; start a new chat to keep everything in view."
+                ).replace("%1", str(round(100 * used / n_ctx)))
+            )
+
+    def zoom(self, step: int) -> None:
+        """Ctrl+= / Ctrl+- : chat text size, remembered in the settings."""
+        from dataclasses import replace
+
+        current = self.settings.font_point_size or float(self.font().pointSizeF())
+        size = max(7.0, min(32.0, current + step))
+        self.settings = replace(self.settings, font_point_size=size)
+        self._apply_font_size()
+        self.settings_changed.emit(self.settings)
+
+    def _apply_font_size(self) -> None:
+        size = self.settings.font_point_size
+        if size <= 0:
+            return
+        for widget in (self.chat_view, self.input):
+            font = widget.font()
+            font.setPointSizeF(size)
+            widget.setFont(font)
+
     def _use_example(self, text: str) -> None:
         self.input.setPlainText(text)
         self.input.setFocus()
 
     def _open_link(self, url: QUrl) -> None:
         answer = QMessageBox.question(
-            self, self.tr("Open link"),
+            self,
+            self.tr("Open link"),
             self.tr("Open this link in your browser?\n%1").replace("%1", url.toString()),
         )
         if answer == QMessageBox.StandardButton.Yes:
@@ -343,11 +521,15 @@ class MainWindow(QMainWindow):
         self.model_label.setText(self.tr("Loading…"))
 
     def _on_model_loaded(self, info: Any, warning: str) -> None:
+        from dataclasses import replace
+
         self.banner.setVisible(False)
         self._update_model_label()
         if warning:
-            self.statusBar().showMessage(warning, 15000)
-        self.settings_changed.emit(self.settings)
+            self.show_error(warning)
+        if self.settings.last_model != str(info.path):
+            self.settings = replace(self.settings, last_model=str(info.path))
+            self.settings_changed.emit(self.settings)
 
     def _on_model_load_failed(self, message: str) -> None:
         if not message:

@@ -28,12 +28,26 @@ class Colors:
 
 
 LIGHT = Colors(
-    window="#f7f6f3", surface="#ffffff", text="#1d1b20", muted="#6b6770", accent="#c8561b",
-    user_bubble="#efe9e1", assistant_bubble="#ffffff", border="#e2ddd5", reasoning="#6b6770",
+    window="#f7f6f3",
+    surface="#ffffff",
+    text="#1d1b20",
+    muted="#6b6770",
+    accent="#c8561b",
+    user_bubble="#efe9e1",
+    assistant_bubble="#ffffff",
+    border="#e2ddd5",
+    reasoning="#6b6770",
 )
 DARK = Colors(
-    window="#1c1a21", surface="#25222b", text="#ece9f1", muted="#a29dab", accent="#ff9a4d",
-    user_bubble="#332d3d", assistant_bubble="#25222b", border="#3a3542", reasoning="#a29dab",
+    window="#1c1a21",
+    surface="#25222b",
+    text="#ece9f1",
+    muted="#a29dab",
+    accent="#ff9a4d",
+    user_bubble="#332d3d",
+    assistant_bubble="#25222b",
+    border="#3a3542",
+    reasoning="#a29dab",
 )
 
 

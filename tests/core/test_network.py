@@ -194,6 +194,28 @@ def test_log_marks_http_errors_and_transport_errors(
     assert gateway.log_entries()[2].bytes_in == 100_000
 
 
+def test_log_says_when_a_body_was_abandoned_or_cancelled(
+    gateway: NetworkGateway, mirror: LocalMirror
+) -> None:
+    class NotWanted(Exception):
+        pass
+
+    with pytest.raises(NotWanted), gateway.stream(mirror.hf_url(REPO, FILENAME)):
+        raise NotWanted
+
+    mirror.stall_after(200_000, seconds=60)
+    with (
+        pytest.raises(NetworkError) as caught,
+        gateway.stream(mirror.hf_url(REPO, FILENAME)) as stream,
+    ):
+        for _ in stream.iter_bytes():
+            if mirror.stalled.is_set():
+                stream.abort()  # what a cancel does from another thread
+    assert caught.value.kind == "cancelled"
+
+    assert [e.result for e in gateway.log_entries()] == ["error: stopped early", "error: stopped"]
+
+
 def test_redirects_are_logged_with_every_host(
     gateway: NetworkGateway,
     mirror: LocalMirror,

@@ -35,9 +35,9 @@ pytestmark = [
     pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL (POSIX)"),
 ]
 
-ROUNDS = 32
+ROUNDS = 30
 #: The kill lands this long (at most) after the first streamed text was saved.
-MAX_EXTRA_S = 1.5
+MAX_EXTRA_S = 1.2
 STARTUP_TIMEOUT_S = 90.0
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

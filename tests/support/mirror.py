@@ -34,7 +34,7 @@ import ssl
 import struct
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -294,6 +294,9 @@ class LocalMirror:
 
     @property
     def requests(self) -> list[RequestRecord]:
+        """Every request seen, in order. A request is recorded when it arrives, its status
+        before the answer is sent and its bytes before they are written, so a client
+        that has its answer always finds it counted here."""
         with self._lock:
             return list(self._requests)
 
@@ -329,13 +332,22 @@ class LocalMirror:
 
     # --- used by the handler -------------------------------------------------------------
 
-    def _record(self, record: RequestRecord) -> None:
+    def _record(self, record: RequestRecord) -> int:
         with self._lock:
             self._requests.append(record)
+            return len(self._requests) - 1
 
-    def _count(self, n: int) -> None:
+    def _update(self, index: int, *, status: int | None = None, sent: int = 0) -> None:
         with self._lock:
-            self._bytes_served += n
+            if index >= len(self._requests):  # counters were reset meanwhile
+                return
+            record = self._requests[index]
+            self._requests[index] = replace(
+                record,
+                status=record.status if status is None else status,
+                bytes_sent=record.bytes_sent + sent,
+            )
+            self._bytes_served += sent
 
     def _lookup(self, repo: str, filename: str) -> MirrorFile | None:
         with self._lock:
@@ -388,23 +400,13 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
         range_header = self.headers.get("Range")
-        self._status_sent = 0
-        self._sent = 0
+        self._record_index = mirror._record(
+            RequestRecord(method=self.command, path=path, query=query, range_header=range_header)
+        )
         try:
             self._route(path, query, range_header, head=head)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-        finally:
-            mirror._record(
-                RequestRecord(
-                    method=self.command,
-                    path=path,
-                    query=query,
-                    range_header=range_header,
-                    status=self._status_sent,
-                    bytes_sent=self._sent,
-                )
-            )
 
     def _route(self, path: str, query: str, range_header: str | None, *, head: bool) -> None:
         mirror = self.owner
@@ -458,8 +460,8 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         *,
         head: bool,
     ) -> None:
+        self.owner._update(self._record_index, status=code)
         self.send_response(code)
-        self._status_sent = code
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         for name, value in (extra or {}).items():
@@ -519,8 +521,8 @@ class _MirrorHandler(BaseHTTPRequestHandler):
                 )
                 return
             partial = True
+        self.owner._update(self._record_index, status=206 if partial else 200)
         self.send_response(206 if partial else 200)
-        self._status_sent = 206 if partial else 200
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(end - start + 1))
         self.send_header("Accept-Ranges", "bytes")
@@ -565,9 +567,12 @@ class _MirrorHandler(BaseHTTPRequestHandler):
             chunk: bytes | memoryview = view[position:limit]
             if corrupt is not None:
                 chunk = _corrupted(chunk, position, corrupt)
-            self.wfile.write(chunk)
-            self._sent += len(chunk)
-            mirror._count(len(chunk))
+            mirror._update(self._record_index, sent=len(chunk))
+            try:
+                self.wfile.write(chunk)
+            except OSError:
+                mirror._update(self._record_index, sent=-len(chunk))
+                raise
             position = limit
             if drip is not None and mirror._stop.wait(len(chunk) / drip):
                 self.close_connection = True

@@ -146,8 +146,12 @@ def test_closing_mid_generation_returns_promptly_and_saves_the_answer(
     load_tiny(qtbot, window, tiny_model_f32)
     with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
         send(qtbot, window, "Keep talking")
-    qtbot.waitUntil(lambda: bool(assistant_widgets(window)[0].reasoning_text
-                                 or assistant_widgets(window)[0].answer_text), timeout=5000)
+    qtbot.waitUntil(
+        lambda: bool(
+            assistant_widgets(window)[0].reasoning_text or assistant_widgets(window)[0].answer_text
+        ),
+        timeout=5000,
+    )
     message_id = assistant_widgets(window)[0].message_id
     started = time.monotonic()
     window.close()

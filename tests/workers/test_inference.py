@@ -32,8 +32,9 @@ def request(text: str = "Hello", *, max_tokens: int = 32) -> TurnRequest:
     )
 
 
-def test_loads_a_model_and_streams_a_turn(qtbot: QtBot, client: InferenceClient,
-                                          tiny_model_q: Path) -> None:
+def test_loads_a_model_and_streams_a_turn(
+    qtbot: QtBot, client: InferenceClient, tiny_model_q: Path
+) -> None:
     info = load(qtbot, client, tiny_model_q)
     assert client.model_info is info
     pieces: list[str] = []
@@ -50,8 +51,9 @@ def test_loads_a_model_and_streams_a_turn(qtbot: QtBot, client: InferenceClient,
     assert not client.is_generating
 
 
-def test_a_missing_model_fails_with_a_readable_message(qtbot: QtBot, client: InferenceClient,
-                                                        tmp_path: Path) -> None:
+def test_a_missing_model_fails_with_a_readable_message(
+    qtbot: QtBot, client: InferenceClient, tmp_path: Path
+) -> None:
     with qtbot.waitSignal(client.model_load_failed, timeout=10000) as failed:
         client.load_model(tmp_path / "nope.gguf", n_ctx=2048, n_threads=2)
     message = failed.args[0]
