@@ -126,12 +126,20 @@ fi
 step "Size"
 app_mb="$(size_mb "$APP_DIR")"
 echo "$APP_DIR: $app_mb MB unpacked"
+glibc=""
+if [[ "$OS" == linux ]] && command -v objdump >/dev/null 2>&1; then
+    # The bundle carries the build machine's libraries, so it needs at least its glibc.
+    glibc="$(find "$APP_DIR" -type f \( -name '*.so*' -o -perm -u+x \) -size -200M -print0 \
+        | xargs -0 objdump -T 2>/dev/null \
+        | "$PYTHON" -c 'import sys; sys.path.insert(0, "packaging"); import bundle_rules as b; print(b.highest_glibc(sys.stdin.read()) or "")')"
+    echo "needs glibc $glibc or newer"
+fi
 tarball=""
 tar_mb=""
 if [[ "$OS" == linux && "${SKIP_TARBALL:-0}" != 1 ]]; then
     step "Tarball"
     name="$("$PYTHON" -c 'import sys; sys.path.insert(0, "packaging"); import bundle_rules as b; print(b.tarball_name(sys.argv[1], sys.argv[2] or None))' "$VERSION" "$MODEL")"
-    tarball="$(bash packaging/linux/make-tarball.sh "$name" "$ICON_DIR")"
+    tarball="$(bash packaging/linux/make-tarball.sh "$name" "$ICON_DIR" "$glibc")"
     tar_mb="$(size_mb "$tarball")"
     echo "$tarball: $tar_mb MB"
 fi
@@ -140,6 +148,7 @@ fi
     echo "Hearth $VERSION package report ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(uname -sm))"
     echo "build time (PyInstaller): ${build_seconds} s"
     echo "app folder unpacked: ${app_mb} MB ($APP_DIR${MODEL:+, with $(basename "$MODEL")})"
+    if [[ -n "$glibc" ]]; then echo "oldest glibc it runs on: $glibc (from the bundled libraries)"; fi
     if [[ -n "$tarball" ]]; then echo "tarball: ${tar_mb} MB ($tarball)"; fi
     echo "frozen self-test wall time: ${selftest_seconds} s"
     echo "--- self-test output"

@@ -67,7 +67,10 @@ QT_PLUGINS_KEPT: dict[str, tuple[str, ...]] = {
     "platformthemes": ("qxdgdesktopportal",),
     # Typing Chinese needs an input method: IBus (and fcitx through its IBus frontend),
     # and the X11 compose-key handler.
-    "platforminputcontexts": ("ibusplatforminputcontextplugin", "composeplatforminputcontextplugin"),
+    "platforminputcontexts": (
+        "ibusplatforminputcontextplugin",
+        "composeplatforminputcontextplugin",
+    ),
     # The icon is an SVG; chat images may be PNG (built into QtGui) or JPEG; ICO for Windows.
     "imageformats": ("qsvg", "qjpeg", "qico"),
     "iconengines": ("qsvgicon",),
@@ -163,12 +166,10 @@ def select_llama_libraries(file_names: Iterable[str], platform: str) -> list[str
             has_versioned_copy = any(other.startswith(name + ".") for other in names)
             if base in LLAMA_LIBRARIES_OPENED_BY_NAME or not has_versioned_copy:
                 chosen.append(name)
-        elif platform == "darwin":
-            if lowered.endswith((".dylib", ".so")):
-                chosen.append(name)
-        elif platform == "win32":
-            if lowered.endswith(".dll"):
-                chosen.append(name)
+        elif (platform == "darwin" and lowered.endswith((".dylib", ".so"))) or (
+            platform == "win32" and lowered.endswith(".dll")
+        ):
+            chosen.append(name)
     return chosen
 
 
@@ -222,3 +223,15 @@ def is_python_runtime_binary(source: str, base_prefix: str) -> bool:
     if base not in path.parents:
         return False
     return not ({"site-packages", "dist-packages"} & set(path.parts))
+
+
+def highest_glibc(objdump_text: str) -> str | None:
+    """The newest ``GLIBC_x.y`` symbol version named in ``objdump -T`` output: the
+    oldest glibc the bundle can run on (it carries libraries from the build machine)."""
+    versions = {
+        tuple(int(part) for part in found.split("."))
+        for found in re.findall(r"GLIBC_(\d+(?:\.\d+)+)", objdump_text)
+    }
+    if not versions:
+        return None
+    return ".".join(str(part) for part in max(versions))

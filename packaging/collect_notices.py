@@ -90,13 +90,15 @@ def build_notices(root: Path = ROOT) -> str:
     ]
     for dist in runtime_distributions(root):
         meta = dist.metadata
-        licence = meta.get("License-Expression") or meta.get("License") or ""
+        licence = (meta.get_all("License-Expression") or meta.get_all("License") or [""])[0]
         if len(licence) > 80:  # some packages paste the whole text into this field
             licence = licence.splitlines()[0][:80]
         out += ["", "-" * 64, f"{meta['Name']} {dist.version}  {licence}".rstrip(), "-" * 64]
         texts = licence_texts(dist)
         if not texts:
-            out.append("(no licence file in its package metadata: see the other notices in this folder)")
+            out.append(
+                "(no licence file in its package metadata: see the other notices in this folder)"
+            )
         for name, text in texts:
             out += [f"[{name}]", text.rstrip(), ""]
     python_licence = Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt"

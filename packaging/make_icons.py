@@ -61,7 +61,7 @@ def render_pngs(svg: Path, sizes: tuple[int, ...]) -> dict[int, bytes]:
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "PNG")
+        image.save(buffer, "PNG")  # type: ignore[call-overload]  # stubs say bytes; str works
         buffer.close()
         result[size] = bytes(data.data())
     return result
@@ -114,11 +114,11 @@ def make_icons(out_dir: Path, svg: Path = SVG) -> dict[str, Path]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
+        sys.stderr.write(__doc__ or "")
         return 2
     for key, path in make_icons(Path(argv[1])).items():
         if not key.startswith("png") or key == "png":
-            print(f"{key}: {path}")
+            sys.stdout.write(f"{key}: {path}\n")
     return 0
 
 

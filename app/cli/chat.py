@@ -90,7 +90,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = app_paths()
+    paths = app_paths().ensure()
     configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)), to_stderr=False)
     settings = load_settings(paths.settings_file)
     prompt = args.prompt
@@ -118,24 +118,30 @@ def run(args: argparse.Namespace) -> int:
     except HearthError as exc:
         print(f"hearth: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # while loading the model: nothing was saved yet
+        print("\nhearth: stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def _chat(
     store: ChatStore, args: argparse.Namespace, settings: Settings, model: Path, prompt: str
 ) -> int:
+    conversation_id: str | None = None
+    history: list[StoredMessage] = []
+    overrides: dict[str, Any] = {}
     if args.continue_id:
-        conversation = resolve_conversation(store, args.continue_id)
-        history = store.active_path(conversation.id)
-    else:
-        conversation = store.create_conversation()
-        history = []
-    overrides = store.conversation_settings(conversation.id)
+        conversation_id = resolve_conversation(store, args.continue_id).id
+        history = store.active_path(conversation_id)
+        overrides = store.conversation_settings(conversation_id)
     params = _sampling(settings.sampling, overrides, args)
     system_prompt = overrides.get("system_prompt", settings.system_prompt)
+    # Load first: a model that fails to load leaves no empty chat behind.
     engine = load_engine(model, settings)
     try:
+        if conversation_id is None:
+            conversation_id = store.create_conversation().id
         parent = history[-1].id if history else None
-        question, answer = store.start_turn(conversation.id, parent, prompt)
+        question, answer = store.start_turn(conversation_id, parent, prompt)
         request = TurnRequest(
             messages=(*_as_chat(history), ChatMessage("user", question.content)),
             params=params,

@@ -27,6 +27,8 @@ from app.core.export import (
     export_text,
     import_file,
 )
+from app.core.logsetup import configure_logging
+from app.core.paths import app_paths
 from app.core.store import ChatStore, ConversationSummary
 
 
@@ -60,6 +62,8 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = app_paths().ensure()
+    configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)), to_stderr=False)
     _tolerant_stdout()
     try:
         with ChatStore.open() as store:

@@ -8,7 +8,7 @@
   a range request means the source ignored it, so the ``.part`` restarts from zero
   (never appended to).
 * **Verify while streaming.** sha256 is computed as bytes arrive; at the end the size
-  and hash are checked, the file is fsynced and ``os.replace``\\ d into place. A file
+  and hash are checked, the file is fsynced and moved into place with ``os.replace``. A file
   with the wrong hash never reaches ``dest``: the ``.part`` is deleted and the error
   names the source(s) that served it.
 * **Check early.** A file starting at byte 0 must begin with the GGUF magic; a source
@@ -30,7 +30,6 @@ import errno
 import hashlib
 import logging
 import os
-import queue
 import re
 import shutil
 import threading
@@ -164,51 +163,75 @@ class _HashingWriter:
     """Hashes and writes on a helper thread, so the network thread only reads.
 
     sha256 and ``write`` both release the GIL, so hashing overlaps the next read instead
-    of adding to it. The download thread gathers socket reads into batches (a quarter
-    of ``chunk_size``) and hands over whole batches; at most two wait in the queue. So no
-    more than about one ``chunk_size`` is ever in memory and not yet on disk, which
-    bounds what a killed process has to fetch again. A write error is kept and raised
-    in the download thread by the next :meth:`put` or :meth:`drain`.
+    of adding to it. Each socket read is handed over at once; whenever the writer is
+    free it takes everything that is waiting, so batches form by themselves when the
+    disk or the hash falls behind, and nothing sits in memory while the network is
+    quiet. At most ``capacity`` bytes wait: the download thread blocks beyond that. So
+    about ``2 * capacity`` bytes at most are in memory and not yet on disk, which bounds
+    what a killed process has to fetch again. A write error is kept and raised in the
+    download thread by the next :meth:`put` or :meth:`drain`.
     """
 
-    def __init__(self, part: PartFile, hasher: hashlib._Hash) -> None:
+    def __init__(self, part: PartFile, hasher: hashlib._Hash, *, capacity: int) -> None:
         self.part = part
         self.hasher = hasher
-        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=2)
+        self._capacity = capacity
+        self._cond = threading.Condition()
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._busy = False
+        self._closing = False
         self._error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="download-writer", daemon=True)
         self._thread.start()
 
-    def put(self, batch: list[bytes]) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(batch)
+    def put(self, piece: bytes) -> None:
+        with self._cond:
+            while self._pending_bytes >= self._capacity and self._error is None:
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+            self._pending.append(piece)
+            self._pending_bytes += len(piece)
+            self._cond.notify_all()
 
     def drain(self) -> None:
-        """Wait until every queued batch is on disk and hashed; raise a write error."""
-        self._queue.join()
-        if self._error is not None:
-            raise self._error
+        """Wait until every piece handed over is on disk and hashed; raise a write error."""
+        with self._cond:
+            while (self._pending or self._busy) and self._error is None:
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
 
     def close(self) -> None:
-        self._queue.put(None)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
         self._thread.join()
 
     def _run(self) -> None:
         while True:
-            batch = self._queue.get()
-            try:
-                if batch is None:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if not self._pending:
                     return
+                batch, self._pending, self._pending_bytes = self._pending, [], 0
+                self._busy = True
+                self._cond.notify_all()  # room again for the download thread
+            error: OSError | None = None
+            try:
                 for piece in batch:
-                    if self._error is not None:
-                        break
                     self.part.write(piece)
                     self.hasher.update(piece)
             except OSError as exc:
-                self._error = exc
-            finally:
-                self._queue.task_done()
+                error = exc
+            with self._cond:
+                self._busy = False
+                if error is not None:
+                    self._error = error
+                    self._pending, self._pending_bytes = [], 0  # nothing after a failed write
+                self._cond.notify_all()
 
 
 # --- ranking --------------------------------------------------------------------------
@@ -331,11 +354,24 @@ def download_file(
 ) -> Path:
     """Download one file from ``sources`` into ``dest``, verified; returns ``dest``.
 
-    ``pinned_source`` names a source (by ``name`` or ``kind``) to use first without
-    probing; the others stay as fallbacks. Raises :class:`CancelledError` (``.part``
-    kept), :class:`DiskFullError` (``.part`` kept), :class:`IntegrityError` (``.part``
-    deleted, nothing at ``dest``), :class:`~app.core.errors.OfflineError`, or
-    :class:`DownloadError` when every source failed (``.part`` kept).
+    * ``sources`` are tried in order, after ranking them by a probe when ``rank`` is
+      set. ``pinned_source`` names a source (by ``name`` or ``kind``, as settings store
+      it) to use first without probing; the others stay as fallbacks.
+    * ``expected_size`` / ``expected_sha256`` may be None: the size is then learned from
+      the first answer, and no hash is checked (the caller should have one).
+    * ``stall_timeout``: seconds without a byte before a source counts as stalled.
+    * ``max_retries_per_source`` retries after transient failures (reset, stall, 5xx,
+      429), waiting ``backoff_base * 2**n`` s or ``Retry-After`` (at most
+      ``max_retry_after``), before the next source continues from the same byte.
+    * ``chunk_size``: the most bytes held in memory before they reach the ``.part``,
+      so also about the most a killed process has to fetch again.
+    * ``disk_margin_bytes``: free space to leave on the disk beyond the file itself.
+    * ``require_magic``: the bytes the file must start with (GGUF; None for any file).
+
+    Raises :class:`CancelledError` (``.part`` kept), :class:`DiskFullError` (``.part``
+    kept), :class:`IntegrityError` (``.part`` deleted, nothing at ``dest``),
+    :class:`~app.core.errors.OfflineError`, or :class:`DownloadError` when every source
+    failed (``.part`` kept).
     """
     if not sources:
         raise DownloadError(f"There is no source to download {Path(dest).name} from.")
@@ -407,9 +443,6 @@ class _Download:
     spans: list[_Span] = field(default_factory=list)
     part: PartFile | None = None
     writer: _HashingWriter | None = None
-    #: Pieces received but not yet handed to the writer (counted in ``offset``).
-    batch: list[bytes] = field(default_factory=list)
-    batch_bytes: int = 0
     source_name: str = ""
 
     @property
@@ -433,7 +466,9 @@ class _Download:
             self._check_free_space()
         try:
             self.part = PartFile(self.part_path)
-            self.writer = _HashingWriter(self.part, self.hasher)
+            self.writer = _HashingWriter(
+                self.part, self.hasher, capacity=max(self.chunk_size // 2, 65536)
+            )
             if self.part.size != self.offset:  # the file changed under us; be safe
                 self._restart()
             if self.total is not None and self.offset == self.total:
@@ -758,29 +793,18 @@ class _Download:
             )
 
     def _write(self, piece: bytes) -> None:
-        # Handed over in batches (a list, no copying): one thread hand-off per batch
-        # rather than per socket read.
-        self.batch.append(piece)
-        self.batch_bytes += len(piece)
-        self.offset += len(piece)
-        if self.batch_bytes >= max(self.chunk_size // 4, 4096):
-            self._hand_over()
-
-    def _hand_over(self) -> None:
         assert self.writer is not None
-        batch, self.batch, self.batch_bytes = self.batch, [], 0
         try:
-            self.writer.put(batch)
+            self.writer.put(piece)
         except OSError as exc:
             raise self._write_error(exc) from exc
+        self.offset += len(piece)
 
     def _settle(self) -> None:
         """Wait for the writer; afterwards the .part holds exactly ``self.offset`` bytes."""
         if self.writer is None:
             return
         try:
-            if self.batch:
-                self._hand_over()
             self.writer.drain()
         except OSError as exc:
             raise self._write_error(exc) from exc
@@ -924,8 +948,11 @@ def _abort_on_cancel(response: StreamResponse, cancel: CancelToken) -> Iterator[
 class _ProgressReporter:
     """Throttles progress to ~10 per second and computes speed over a moving window."""
 
-    def __init__(self, callback: ProgressCallback) -> None:
+    def __init__(
+        self, callback: ProgressCallback, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._callback = callback
+        self._clock = clock
         self._last_emit = 0.0
         self._samples: deque[tuple[float, int]] = deque()
         self._received = 0
@@ -941,7 +968,7 @@ class _ProgressReporter:
         *,
         force: bool = False,
     ) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if phase == "downloading":
             if self._last_downloaded is not None and downloaded > self._last_downloaded:
                 self._received += downloaded - self._last_downloaded

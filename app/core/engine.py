@@ -950,33 +950,45 @@ class Engine:
         return min(reserve, self._n_ctx // 2)
 
     def _fit_prompt(self, request: TurnRequest) -> _FittedPrompt:
+        """The prompt for ``request``, without its oldest messages if it would not fit.
+
+        Leaves :meth:`answer_reserve` tokens free for the reply. A leading system message,
+        the newest user message and a partial reply being continued always stay.
+        """
         limit = self._n_ctx - self.answer_reserve(request.params)
         messages = list(request.messages)
-        # The newest user message (and a partial reply being continued) must stay.
-        keep_tail = 2 if request.continue_last else 1
-        first_droppable = 1 if messages and messages[0].role == "system" else 0
-        dropped = 0
-        while True:
-            rendered = self._render(messages, request)
-            tokens = self.tokenize(rendered.text)
-            if len(tokens) <= limit:
-                return _FittedPrompt(tokens=tokens, rendered=rendered, dropped=dropped)
-            if len(messages) - first_droppable <= keep_tail:
-                raise ContextOverflowError(
-                    f"Your message is too long for this model's context ({len(tokens)} "
-                    f"tokens, limit {limit}). Shorten it or raise the context length in "
-                    "Settings.",
-                    detail=f"prompt {len(tokens)} tokens, n_ctx {self._n_ctx}, limit {limit}",
-                )
-            del messages[first_droppable]
-            dropped += 1
-            # Keep the history starting with a user turn, as templates expect.
-            while (
-                len(messages) - first_droppable > keep_tail
-                and messages[first_droppable].role == "assistant"
-            ):
-                del messages[first_droppable]
-                dropped += 1
+        head = messages[:1] if messages and messages[0].role == "system" else []
+        body = messages[len(head) :]
+        max_drop = max(0, len(body) - (2 if request.continue_last else 1))
+
+        def attempt(drop: int) -> _FittedPrompt:
+            # A trimmed history starts with a user turn, as templates expect.
+            while 0 < drop < max_drop and body[drop].role == "assistant":
+                drop += 1
+            kept = head + body[drop:] if drop else messages
+            rendered = self._render(kept, request)
+            return _FittedPrompt(self.tokenize(rendered.text), rendered, drop)
+
+        fitted = attempt(0)
+        if len(fitted.tokens) <= limit:
+            return fitted
+        best = attempt(max_drop)
+        if max_drop == 0 or len(best.tokens) > limit:
+            raise ContextOverflowError(
+                f"Your message is too long for this model's context ({len(best.tokens)} "
+                f"tokens, limit {limit}). Shorten it or raise the context length in Settings.",
+                detail=f"prompt {len(best.tokens)} tokens, n_ctx {self._n_ctx}, limit {limit}",
+            )
+        # Fewest dropped messages that fit: a binary search renders O(log n) prompts.
+        low, high = 1, max_drop
+        while low < high:
+            middle = (low + high) // 2
+            candidate = attempt(middle)
+            if len(candidate.tokens) <= limit:
+                high, best = middle, candidate
+            else:
+                low = middle + 1
+        return best
 
     # --- KV cache ----------------------------------------------------------------------------
 

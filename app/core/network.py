@@ -532,6 +532,8 @@ class NetworkGateway:
                         detail=str(next_request.url.copy_with(query=None)),
                     )
                 request = next_request
+                # Offline mode may have been switched on while the first hop was answered.
+                self._refuse_if_offline(method, str(request.url))
                 continue
             # Logged now so that a crash mid-transfer still leaves a line behind.
             self._write_entry(entry_id, entry, opening=True)

@@ -58,12 +58,18 @@ ROLES: tuple[str, ...] = get_args(Role)
 
 #: Auto-titles keep the first line of the first question, cut to this many characters.
 TITLE_LENGTH = 40
-#: Queries shorter than this cannot use the trigram index and fall back to LIKE.
+#: Query words shorter than this are not trigrams themselves: they are expanded to the
+#: indexed trigrams they start, or searched with LIKE when they are common.
 MIN_FTS_TERM = 3
+#: A 1-2 character query word that starts more indexed trigrams than this is common,
+#: and is searched with LIKE instead (which then finds the newest hits quickly).
+MAX_SHORT_TERM_EXPANSION = 64
 #: Soft-deleted conversations (kept for Undo) older than this are purged on open.
 PURGE_AFTER_S = 600.0
-#: Databases up to this size get a full ``quick_check`` on every open (a few ms).
-FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024
+#: Databases up to this size get a full ``quick_check`` on every open (about 2 ms per MB,
+#: so at most ~60 ms). Bigger ones get the cheap header checks; a damaged page met later
+#: leaves a marker so that the next open runs the full check and repairs the file.
+FULL_CHECK_MAX_BYTES = 32 * 1024 * 1024
 #: Two start times closer than this belong to the same process (clock adjustments move
 #: psutil's computed start time a little; pids are not reused within a second).
 START_TIME_TOLERANCE_S = 1.0
@@ -402,6 +408,9 @@ CREATE INDEX messages_by_conversation ON messages(conversation_id, created);
 """
 
 # Version 2: active branch, soft delete (Undo), message counts, writer liveness, search.
+# Message text is indexed with two U+E000 characters appended (char(57344, 57344)): then
+# every occurrence of a 1- or 2-character string starts at least one indexed trigram, so
+# short queries can use the index too (see ChatStore._expand_short_term).
 # FTS tables use the integer ``seq`` as rowid: VACUUM keeps an INTEGER PRIMARY KEY stable,
 # whereas an implicit rowid may be renumbered, which would desynchronise the index.
 _SCHEMA_V2 = """
@@ -431,24 +440,27 @@ CREATE VIRTUAL TABLE messages_fts USING fts5(
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.state != 'streaming' BEGIN
     INSERT INTO messages_fts(rowid, content, reasoning)
-        VALUES (new.seq, new.content, new.reasoning);
+        VALUES (new.seq, new.content || char(57344, 57344), new.reasoning || char(57344, 57344));
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.state != 'streaming' BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
-        VALUES ('delete', old.seq, old.content, old.reasoning);
+        VALUES ('delete', old.seq, old.content || char(57344, 57344),
+                old.reasoning || char(57344, 57344));
 END;
 CREATE TRIGGER messages_fts_unindex AFTER UPDATE OF content, reasoning, state ON messages
         WHEN old.state != 'streaming' BEGIN
     INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
-        VALUES ('delete', old.seq, old.content, old.reasoning);
+        VALUES ('delete', old.seq, old.content || char(57344, 57344),
+                old.reasoning || char(57344, 57344));
 END;
 CREATE TRIGGER messages_fts_reindex AFTER UPDATE OF content, reasoning, state ON messages
         WHEN new.state != 'streaming' BEGIN
     INSERT INTO messages_fts(rowid, content, reasoning)
-        VALUES (new.seq, new.content, new.reasoning);
+        VALUES (new.seq, new.content || char(57344, 57344), new.reasoning || char(57344, 57344));
 END;
 INSERT INTO messages_fts(rowid, content, reasoning)
-    SELECT seq, content, reasoning FROM messages WHERE state != 'streaming';
+    SELECT seq, content || char(57344, 57344), reasoning || char(57344, 57344)
+    FROM messages WHERE state != 'streaming';
 
 CREATE VIRTUAL TABLE conversations_fts USING fts5(
     title, content='conversations', content_rowid='seq', tokenize='trigram'
@@ -569,6 +581,7 @@ def _make_private(db: Path) -> None:
 
 
 def _connect(db: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """A connection with busy timeout and foreign keys; nothing is written yet."""
     if read_only:
         conn = sqlite3.connect(
             f"{db.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, timeout=5.0
@@ -579,13 +592,26 @@ def _connect(db: Path, *, read_only: bool = False) -> sqlite3.Connection:
     try:
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA foreign_keys = ON")
-        if not read_only:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                log.warning("chat store: WAL unavailable (journal mode %s)", mode)
-            # With WAL, NORMAL loses no committed transaction when the process dies;
-            # only a power cut can drop the last commits. Commits stay cheap (no fsync).
-            conn.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        log.warning("chat store: WAL unavailable (journal mode %s)", mode)
+    # With WAL, NORMAL loses no committed transaction when the process dies; only a
+    # power cut can drop the last commits. Commits stay cheap (no fsync per commit).
+    conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _fresh_connection(db: Path) -> sqlite3.Connection:
+    conn = _connect(db)
+    try:
+        _use_wal(conn)
+        migrate(conn)
     except BaseException:
         conn.close()
         raise
@@ -905,6 +931,7 @@ class ChatStore:
         self.path = path
         self.read_only = read_only
         self.report = report
+        self._vocabulary_ready = False
 
     # --- Lifecycle ---
 
@@ -927,11 +954,14 @@ class ChatStore:
             conn = cls._open_checked(db, full_check=marker.exists())
         except _DamagedError as damage:
             log.error("chat store %s is damaged (%s); moving it aside", db, damage)
-            aside = _move_aside(db)
-            conn = _connect(db)
-            migrate(conn)
-            store = cls(conn, db, read_only=False, report=OpenReport())
-            recovered = store._restore_from(aside)
+            try:
+                aside = _move_aside(db)
+                conn = _fresh_connection(db)
+            except OSError as exc:
+                raise _open_error(db, exc) from exc
+            except sqlite3.Error as exc:
+                raise _translate(exc, db) from exc
+            recovered = cls(conn, db, read_only=False, report=OpenReport())._restore_from(aside)
         with contextlib.suppress(FileNotFoundError):
             marker.unlink()
         store = cls(conn, db, read_only=False, report=OpenReport())
@@ -947,6 +977,8 @@ class ChatStore:
         try:
             _check_file_header(db)
             conn = _connect(db)
+        except OSError as exc:
+            raise _open_error(db, exc) from exc
         except sqlite3.DatabaseError as exc:
             if _is_corruption(exc):
                 raise _DamagedError(str(exc)) from exc
@@ -954,9 +986,11 @@ class ChatStore:
         try:
             full = full_check or db.stat().st_size <= FULL_CHECK_MAX_BYTES
             _check_health(conn, db, full=full)
+            # Check the version before writing anything (even the journal mode).
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > SCHEMA_VERSION:
                 raise _newer_error(db, version)
+            _use_wal(conn)
             migrate(conn)
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -986,11 +1020,10 @@ class ChatStore:
         return cls(conn, db, read_only=True, report=OpenReport())
 
     def close(self) -> None:
-        """Close the database. Safe to call twice."""
-        with contextlib.suppress(sqlite3.Error):
-            if not self.read_only:
-                # Fold the WAL back into the main file so it is one file at rest.
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Close the database. Safe to call twice.
+
+        The last connection to close folds the WAL back into the main file by itself.
+        """
         self._conn.close()
 
     def __enter__(self) -> ChatStore:
@@ -1308,8 +1341,10 @@ class ChatStore:
     def search(self, query: str, limit: int = 50) -> list[SearchHit]:
         """Titles, answers and reasoning containing every word of ``query``; newest first.
 
-        Words of 3+ characters use the trigram index; shorter ones filter with LIKE.
-        ``"quoted words"`` are searched as one phrase. The text is never parsed as FTS
+        Words of 3+ characters use the trigram index directly. A rare 1-2 character word
+        uses it through the trigrams it starts; a common one uses LIKE, which meets
+        enough hits among the newest messages at once. ``"quoted words"`` are searched
+        as one phrase. The text is never parsed as FTS
         syntax, so quotes, ``AND`` or ``*`` are just characters.
         """
         terms = _query_terms(query)
@@ -1373,20 +1408,30 @@ class ChatStore:
     ) -> list[tuple[str, str, str, Role, str, str, float]]:
         where = ["c.deleted_at IS NULL"]
         params: list[Any] = []
-        if long_terms:
+        match = [_fts_phrase(term) for term in long_terms]
+        like_terms: list[str] = []
+        for term in short_terms:
+            expansion = self._expand_short_term(conn, term)
+            if expansion is None:
+                like_terms.append(term)
+            elif not expansion:
+                return []  # no indexed text contains it
+            else:
+                match.append("(" + " OR ".join(expansion) + ")")
+        if match:
             # Walking the index by descending rowid (insertion order) stops after `limit`
-            # hits, so even a word in every message costs the same as a rare one.
+            # hits, so even a word in every message costs about the same as a rare one.
             source = (
                 "messages_fts f JOIN messages m ON m.seq = f.rowid "
                 "JOIN conversations c ON c.id = m.conversation_id"
             )
             where.append("messages_fts MATCH ?")
-            params.append(_fts_query(long_terms))
+            params.append(" AND ".join(match))
             order = "f.rowid DESC"
         else:
             source = "messages m JOIN conversations c ON c.id = m.conversation_id"
             order = "m.seq DESC"
-        for term in short_terms:
+        for term in like_terms:
             where.append("(m.content LIKE ? ESCAPE '\\' OR m.reasoning LIKE ? ESCAPE '\\')")
             params += [_like_pattern(term)] * 2
         rows = conn.execute(
@@ -1395,6 +1440,28 @@ class ChatStore:
             (*params, limit),
         ).fetchall()
         return [cast(tuple[str, str, str, Role, str, str, float], tuple(r)) for r in rows]
+
+    def _expand_short_term(self, conn: sqlite3.Connection, term: str) -> list[str] | None:
+        """The indexed trigrams that start with a 1-2 character ``term``, as FTS phrases.
+
+        ``[]`` means no message contains the term. ``None`` means too many trigrams do:
+        the term is common, so a LIKE scan, newest first, finds ``limit`` hits quickly.
+        (A rare short term is the slow case for LIKE: it reads every message.)
+        """
+        if not self._vocabulary_ready:
+            conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.messages_fts_vocab "
+                "USING fts5vocab(main, 'messages_fts', 'row')"
+            )
+            self._vocabulary_ready = True
+        folded = term.lower()
+        rows = conn.execute(
+            "SELECT term FROM temp.messages_fts_vocab WHERE term >= ? AND term < ? LIMIT ?",
+            (folded, folded + "\U0010ffff", MAX_SHORT_TERM_EXPANSION + 1),
+        ).fetchall()
+        if len(rows) > MAX_SHORT_TERM_EXPANSION:
+            return None
+        return [_fts_phrase(str(r[0])) for r in rows]
 
     # --- Import ---
 
@@ -1667,9 +1734,10 @@ class ChatStore:
 
     def _mark_dead_streams(self) -> int:
         """Mark answers whose writer died as interrupted; returns how many."""
-        rows = self._conn.execute(
-            "SELECT id, writer_pid, writer_started FROM messages WHERE state = 'streaming'"
-        ).fetchall()
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT id, writer_pid, writer_started FROM messages WHERE state = 'streaming'"
+            ).fetchall()
         dead = [str(r[0]) for r in rows if not writer_alive(r[1], r[2])]
         if not dead:
             return 0
@@ -1722,9 +1790,13 @@ def _query_terms(query: str) -> list[str]:
     return terms[:16]
 
 
+def _fts_phrase(term: str) -> str:
+    # A quoted phrase: FTS5 then treats every character of the term literally.
+    return '"' + term.replace('"', '""') + '"'
+
+
 def _fts_query(terms: Sequence[str]) -> str:
-    # Each term becomes one quoted phrase: FTS5 then treats every character literally.
-    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    return " AND ".join(_fts_phrase(term) for term in terms)
 
 
 def _like_pattern(term: str) -> str:
@@ -1788,7 +1860,7 @@ def _newer_error(db: Path, version: int) -> NewerStoreError:
     )
 
 
-def _open_error(db: Path, exc: sqlite3.Error) -> StoreError:
+def _open_error(db: Path, exc: BaseException) -> StoreError:
     return StoreError(
         f"Hearth could not open its chat history at {db}. Check that the folder exists, "
         "that you may write to it and that the disk is not full.",

@@ -183,12 +183,12 @@ R1_DISTILL_1P5B_VOCAB: Final = 151936
 
 # Tensor recipe: (name, numpy shape, kind). Kinds: "embd", "norm", "bias", "in" (a
 # projection reading the residual stream), "out" (a projection writing to it), "lm_head".
-_Tensor = tuple[str, tuple[int, ...], str]
+TensorRecipe = tuple[str, tuple[int, ...], str]
 
 
-def _tensor_plan(shape: Qwen2Shape, n_vocab: int) -> list[_Tensor]:
+def tensor_plan(shape: Qwen2Shape, n_vocab: int) -> list[TensorRecipe]:
     h, kv = shape.hidden, shape.kv_heads * shape.head_dim
-    plan: list[_Tensor] = [("token_embd.weight", (n_vocab, h), "embd")]
+    plan: list[TensorRecipe] = [("token_embd.weight", (n_vocab, h), "embd")]
     for i in range(shape.layers):
         p = f"blk.{i}."
         plan += [
@@ -289,7 +289,7 @@ def _write_qwen2_gguf(
     if chat_template is not None:
         writer.add_chat_template(chat_template)
 
-    plan = _tensor_plan(shape, len(vocab.tokens))
+    plan = tensor_plan(shape, len(vocab.tokens))
     item_size = np.dtype(dtype).itemsize
     for tensor_name, dims, _kind in plan:
         # Norms and biases stay F32, as llama.cpp's converter writes them.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -54,6 +55,8 @@ class ChatController(QObject):
     error = Signal(str)  # a human message to show
     context_used = Signal(int, int)  # tokens used, n_ctx
     reasoning_state = Signal(bool)  # True while the model is thinking
+    summary_started = Signal()
+    summary_finished = Signal(str)  # the new conversation's id ("" if it failed or stopped)
 
     def __init__(
         self,
@@ -83,6 +86,9 @@ class ChatController(QObject):
         self._started = time.monotonic()
         self._reasoning_seconds: float | None = None
         self._dirty = False
+        # "Summarise and continue": the conversation being summarised, and the summary.
+        self._summarising_from = ""
+        self._summary_parts: list[str] = []
         self._save_timer = QTimer(self)
         self._save_timer.setInterval(SAVE_INTERVAL_MS)
         self._save_timer.timeout.connect(self._save_stream)
@@ -99,7 +105,7 @@ class ChatController(QObject):
     # --- conversations ---
     @property
     def is_generating(self) -> bool:
-        return bool(self._stream_message_id)
+        return bool(self._stream_message_id or self._summarising_from)
 
     @property
     def streaming_conversation_id(self) -> str:
@@ -127,6 +133,9 @@ class ChatController(QObject):
         self.view.scroll_to_bottom()
 
     def _add_message_widget(self, message: Any) -> None:
+        if message.role == "system":
+            self.view.add_notice(message.content)
+            return
         index, count = self._branch_position(message.id)
         if message.role == "user":
             user_widget = self.view.add_user_message(message.id, message.content)
@@ -256,6 +265,53 @@ class ChatController(QObject):
             self.store.switch_branch(ids[position])
             self._rebuild_view()
 
+    def summarise_and_continue(self) -> bool:
+        """Ask the model to summarise this chat, then open a new chat seeded with it."""
+        if self.is_generating or not self.conversation_id:
+            return False
+        if self.client.model_info is None:
+            self.error.emit(self.tr("No model is loaded. Open a model file first."))
+            return False
+        history = self._history_until("")
+        params = self._params()
+        # A summary needs little deliberation: cap the thinking so it arrives quickly.
+        budget = min(params.thinking_budget or 512, 512)
+        request = TurnRequest(
+            messages=(*history, ChatMessage("user", self._summary_prompt())),
+            params=replace(params, thinking_budget=budget, max_tokens=max(1024, budget + 512)),
+            system_prompt=self.settings.system_prompt,
+        )
+        self._summarising_from = self.conversation_id
+        self._summary_parts = []
+        self.client.start_turn(request)
+        self.summary_started.emit()
+        self.generation_started.emit()
+        return True
+
+    def _summary_prompt(self) -> str:
+        return self.tr(
+            "Summarise our conversation so far as a short list of the key facts, decisions and "
+            "open questions, so that we can continue it in a new chat. Reply with the summary only."
+        )
+
+    def _finish_summary(self, reason: str) -> None:
+        source = self._summarising_from
+        self._summarising_from = ""
+        summary = "".join(self._summary_parts).strip()
+        self.generation_finished.emit(reason, TurnStats())
+        if reason == "cancelled" or not summary:
+            self.summary_finished.emit("")
+            return
+        title = self.store.get_conversation(source).title or self.tr("Chat")
+        conversation = self.store.create_conversation(
+            title=self.tr("%1 (continued)").replace("%1", title)
+        )
+        intro = self.tr("Summary of the earlier chat “%1”:").replace("%1", title)
+        self.store.add_message(conversation.id, None, "system", f"{intro}\n\n{summary}")
+        self.open_conversation(conversation.id)
+        self.conversations_changed.emit()
+        self.summary_finished.emit(conversation.id)
+
     def stop(self) -> None:
         self.client.stop()
 
@@ -345,6 +401,9 @@ class ChatController(QObject):
         return reasoning, answer
 
     def _on_tokens(self, reasoning_delta: str, answer_delta: str) -> None:
+        if self._summarising_from:
+            self._summary_parts.append(answer_delta)
+            return
         if not self._stream_message_id:
             return
         if reasoning_delta:
@@ -465,6 +524,9 @@ class ChatController(QObject):
         self.conversations_changed.emit()
 
     def _on_finished(self, reason: str, stats: TurnStats) -> None:
+        if self._summarising_from:
+            self._finish_summary(reason)
+            return
         if not self._stream_message_id:
             return
         state = "cancelled" if reason == "cancelled" else "complete"
@@ -484,6 +546,11 @@ class ChatController(QObject):
         self.generation_finished.emit(reason, stats)
 
     def _on_failed(self, message: str) -> None:
+        if self._summarising_from:
+            self._summarising_from = ""
+            self.summary_finished.emit("")
+            self.error.emit(message)
+            return
         if not self._stream_message_id:
             self.error.emit(message)
             return

@@ -233,6 +233,10 @@ class MainWindow(QMainWindow):
         self.controller.error.connect(self.show_error)
         self.controller.reasoning_state.connect(self._on_reasoning_state)
         self.controller.context_used.connect(self.show_context_use)
+        self.controller.summary_started.connect(
+            lambda: self.message_bar.show_message(self.tr("Summarising this chat…"))
+        )
+        self.controller.summary_finished.connect(self._on_summary_finished)
         self.controller.conversation_changed.connect(lambda _id: self.context_meter.hide())
         self.banner.open_requested.connect(self.choose_model_file)
         self.banner.manage_requested.connect(self.show_model_manager)
@@ -271,8 +275,11 @@ class MainWindow(QMainWindow):
         quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        self.summarise_action = QAction(self.tr("&Summarise and continue in a new chat"), self)
+        self.summarise_action.triggered.connect(self.controller.summarise_and_continue)
         for action in (self.new_chat_action, self.open_model_action, self.models_action):
             file_menu.addAction(action)
+        file_menu.addAction(self.summarise_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         self.file_menu = file_menu
@@ -446,9 +453,18 @@ class MainWindow(QMainWindow):
             self.show_error(
                 self.tr(
                     "This chat has used %1% of the model's context. Older messages will be "
-                    "left out of the next answers; start a new chat to keep everything in view."
+                    "left out of the next answers. Use File › Summarise and continue to carry "
+                    "on in a new chat."
                 ).replace("%1", str(round(100 * used / n_ctx)))
             )
+
+    def _on_summary_finished(self, conversation_id: str) -> None:
+        if conversation_id:
+            self.message_bar.show_message(
+                self.tr("This new chat starts from a summary of the earlier one.")
+            )
+        else:
+            self.message_bar.hide()
 
     def zoom(self, step: int) -> None:
         """Ctrl+= / Ctrl+- : chat text size, remembered in the settings."""

@@ -334,6 +334,10 @@ def _fmt(number: float) -> str:
     return f"{number:.2f}".rstrip("0").rstrip(".")
 
 
+_TAG = re.compile(r"\\tag\*?\s*\{([^{}]*)\}")
+_LABEL = re.compile(r"\\label\s*\{[^{}]*\}")
+
+
 # Big enough for every formula of a long answer: finish() re-renders them all at once.
 @lru_cache(maxsize=2048)
 def formula_image(
@@ -350,8 +354,10 @@ def formula_image(
     zm = _ziamath()
     if zm is None or len(latex) > MAX_FORMULA_CHARS:
         return None
+    # ziamath stretches a numbered equation to a 6.5-inch column; a plain "(n)" reads the same.
+    source = _TAG.sub(r"\\qquad (\1)", _LABEL.sub("", latex))
     try:
-        formula = zm.Latex(latex, size=font_px, color=color, inline=not display)
+        formula = zm.Latex(source, size=font_px, color=color, inline=not display)
         root = formula.svgxml()
         box = formula.node.bbox
         margin = 1.0
@@ -1020,6 +1026,7 @@ class IncrementalRenderer:
         self._fence_prefix = ""
         self._scan_pos = 0
         self._fence: _Fence | None = None
+        self._fence_line_start = 0  # tail index of the open fence's first line (<0: handed over)
         self._has_content = False
         self._pending_split = False
         self._last_line_start = 0
@@ -1074,6 +1081,7 @@ class IncrementalRenderer:
         self._source_parts.append(block)
         self._tail = self._tail[split:]
         self._scan_pos = max(0, self._scan_pos - split)
+        self._fence_line_start -= split
         self._last_line_start = 0
         self._pending_split = False
         if inside_fence and self._fence is not None:
@@ -1120,16 +1128,18 @@ class IncrementalRenderer:
         self._has_content = True
         self._last_line_start = start
         self._fence = _opening_fence(line)
+        self._fence_line_start = start
 
     def _force_split(self) -> None:
         """Keep the tail small when no block boundary comes (a long paragraph or fence)."""
-        inside_fence = self._fence is not None
         split = self._last_line_start
-        if split <= 0 and not inside_fence:
+        if split <= 0 and self._fence is None:
             space = self._tail.rfind(" ")
             split = space + 1 if space > 0 else 0
         if split <= 0:
             split = len(self._tail)
+        # A split before the fence's first line leaves the whole fence in the tail.
+        inside_fence = self._fence is not None and split > self._fence_line_start
         self._commit(split, inside_fence=inside_fence)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from PyInstaller.utils.hooks.qt import add_qt6_dependencies
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bundle_rules import filter_qt_entries  # noqa: E402
+from bundle_rules import filter_qt_entries
 
 hiddenimports, _binaries, _datas = add_qt6_dependencies(__file__)
 binaries = filter_qt_entries(_binaries)

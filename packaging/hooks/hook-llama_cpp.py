@@ -17,11 +17,13 @@ from pathlib import Path
 from PyInstaller.utils.hooks import get_package_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bundle_rules import select_llama_libraries  # noqa: E402
+from bundle_rules import select_llama_libraries
 
 _, _package_dir = get_package_paths("llama_cpp")
 _lib_dir = Path(_package_dir) / "lib"
-_names = [entry.name for entry in _lib_dir.iterdir() if entry.is_file()] if _lib_dir.is_dir() else []
+_names = (
+    [entry.name for entry in _lib_dir.iterdir() if entry.is_file()] if _lib_dir.is_dir() else []
+)
 
 binaries = [
     (str(_lib_dir / name), "llama_cpp/lib") for name in select_llama_libraries(_names, sys.platform)

@@ -100,6 +100,7 @@ do_install() {
     fi
 
     echo "Installing Hearth into $PREFIX"
+    mkdir -p "$(dirname "$PREFIX")"
     local staging="$PREFIX.new.$$"
     rm -rf "$staging"
     cp -a "$HERE/Hearth" "$staging"
@@ -165,11 +166,17 @@ do_uninstall() {
         done < <(user_data_dirs)
         echo "Hearth and your Hearth data are removed."
     else
-        echo "Hearth is removed. Your chats, settings and downloaded models are kept in:"
+        local kept=()
         while IFS= read -r dir; do
-            if [[ -d "$dir" ]]; then echo "  $dir"; fi
+            if [[ -d "$dir" ]]; then kept+=("$dir"); fi
         done < <(user_data_dirs)
-        echo "Delete those folders (or run with --uninstall --remove-user-data) to remove them too."
+        if [[ ${#kept[@]} -eq 0 ]]; then
+            echo "Hearth is removed."
+        else
+            echo "Hearth is removed. Your chats, settings and downloaded models are kept in:"
+            printf '  %s\n' "${kept[@]}"
+            echo "Delete those folders (or run with --uninstall --remove-user-data) to remove them too."
+        fi
     fi
 }
 

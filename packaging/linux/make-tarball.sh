@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Wrap dist/Hearth/ into dist/<NAME>.tar.gz for Linux users.
 #
-#   bash packaging/linux/make-tarball.sh NAME ICON_DIR
+#   bash packaging/linux/make-tarball.sh NAME ICON_DIR [GLIBC]
 #
 # NAME is the archive's base name (Hearth-<version>-linux-x86_64[-with-<model>]), and
 # also the one folder the archive unpacks to:
@@ -16,6 +16,7 @@ cd "$(dirname "$0")/../.."
 
 NAME="${1:?usage: make-tarball.sh NAME ICON_DIR}"
 ICON_DIR="${2:?usage: make-tarball.sh NAME ICON_DIR}"
+GLIBC="${3:-2.34}"  # the oldest glibc the bundle runs on (build.sh measures it)
 [[ -x dist/Hearth/Hearth ]] || { echo "make-tarball.sh: build dist/Hearth first" >&2; exit 1; }
 
 STAGE="build/tarball/$NAME"
@@ -31,20 +32,20 @@ for size in 16 24 32 48 64 128 256 512; do
     install -m 644 "$ICON_DIR/hearth-$size.png" "$STAGE/icons/hearth-$size.png"
 done
 cp -a dist/Hearth/_internal/resources/licenses/. "$STAGE/LICENSES/"
-cat > "$STAGE/README.txt" <<'EOF'
+cat > "$STAGE/README.txt" <<EOF
 Hearth: chat privately with an AI model on your own computer
 ============================================================
 
 Try it without installing:   ./Hearth/Hearth
 Install for your user:       ./install.sh
-  (adds Hearth to the applications menu and a `hearth` command; no root needed)
+  (adds Hearth to the applications menu and a 'hearth' command; no root needed)
 Uninstall:                   ~/.local/opt/hearth/uninstall.sh
   (your chats, settings and downloaded models are kept)
 
 Check that it works on this computer:   ./Hearth/Hearth --self-test
 
-Needs: 64-bit Linux with glibc 2.34 or newer (Ubuntu 22.04, Debian 12, Fedora 35 or
-later), an X11 or Wayland desktop, and about 2 GB of free memory for the model.
+Needs: 64-bit x86 Linux with glibc $GLIBC or newer (check with: ldd --version), an X11
+or Wayland desktop, and about 2 GB of free memory for the model.
 
 Licences: see LICENSES/.
 EOF

@@ -29,7 +29,7 @@ from app.core.chat import (
     TurnRequest,
     TurnStats,
 )
-from app.core.errors import GenerationError
+from app.core.errors import GenerationError, ModelLoadError
 from app.core.paths import AppPaths
 from app.core.settings import Settings, save_settings
 from app.core.store import ChatStore
@@ -411,3 +411,16 @@ def test_chat_with_stdin_prompt(
     assert engines.loaded[0].requests[0].messages[-1].content == "from a pipe\n"
     monkeypatch.setattr("sys.stdin", io.StringIO("   "))
     assert run_cli(["chat", "--model", str(model_file), "-"]) == 2
+
+
+def test_a_model_that_fails_to_load_leaves_no_empty_chat(
+    model_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(model: Path, settings: Settings) -> ScriptedEngine:
+        raise ModelLoadError("This file is not a GGUF model. Choose another file.")
+
+    monkeypatch.setattr(chat_cli, "load_engine", refuse)
+    assert run_cli(["chat", "--model", str(model_file), "hello"]) == 1
+    assert "not a GGUF model" in capsys.readouterr().err
+    with ChatStore.open() as store:
+        assert store.list_conversations() == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import shutil
 import signal
 import subprocess
 import sys
@@ -447,7 +448,7 @@ def test_12_killed_process_resumes_without_refetching(
 def test_disk_space_is_checked_before_the_first_byte(
     run: Run, mirror: LocalMirror, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(downloads.shutil, "disk_usage", lambda _path: FakeUsage(free=2_000_000))
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: FakeUsage(free=2_000_000))
     with pytest.raises(DiskFullError) as caught:
         run([hf_source(mirror)], disk_margin_bytes=100_000_000)
     message = str(caught.value)
@@ -463,9 +464,7 @@ def test_disk_space_check_counts_the_part_already_there(
 ) -> None:
     part_path(run.dest).write_bytes(gguf_payload[:3_000_000])
     still_needed = len(gguf_payload) - 3_000_000
-    monkeypatch.setattr(
-        downloads.shutil, "disk_usage", lambda _path: FakeUsage(free=still_needed + 1000)
-    )
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: FakeUsage(free=still_needed + 1000))
     run([hf_source(mirror)], disk_margin_bytes=1000)
     run.assert_installed()
 
@@ -473,7 +472,7 @@ def test_disk_space_check_counts_the_part_already_there(
 def test_disk_space_is_checked_when_the_size_is_learned(
     run: Run, mirror: LocalMirror, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(downloads.shutil, "disk_usage", lambda _path: FakeUsage(free=1_000_000))
+    monkeypatch.setattr(shutil, "disk_usage", lambda _path: FakeUsage(free=1_000_000))
     with pytest.raises(DiskFullError):
         run([hf_source(mirror)], expected_size=None, expected_sha256=None)
     assert mirror.requests_seen == 1
@@ -650,11 +649,10 @@ def test_pinned_source_is_used_without_probing(
     assert mirror.bytes_served == len(gguf_payload)
 
 
-def test_progress_is_throttled(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_is_throttled() -> None:
     clock = [1000.0]
-    monkeypatch.setattr(downloads.time, "monotonic", lambda: clock[0])
     seen: list[DownloadProgress] = []
-    reporter = downloads._ProgressReporter(seen.append)
+    reporter = downloads._ProgressReporter(seen.append, clock=lambda: clock[0])
     for step in range(1, 1001):  # 1000 reads over one second, 1 KB each
         clock[0] += 0.001
         reporter.report("downloading", step * 1000, 1_000_000, "A")

@@ -457,6 +457,22 @@ def test_old_turns_are_dropped_to_fit(batch64_engine: Engine) -> None:
     assert result.finished.reason == "length"
 
 
+def test_trimming_drops_the_fewest_whole_exchanges(batch64_engine: Engine) -> None:
+    engine = batch64_engine
+    history: list[ChatMessage] = []
+    for i in range(12):
+        history.append(ChatMessage("user", plain_text(60, offset=i)))
+        history.append(ChatMessage("assistant", plain_text(60, offset=i + 1)))
+    request = user_turn("last", history=history, max_tokens=16)
+    result = run_turn(engine, request)
+    (trim,) = result.trims
+    assert trim.dropped % 2 == 0  # whole user/assistant exchanges
+    limit = engine.n_ctx - engine.answer_reserve(request.params)
+    assert engine.count_tokens(user_turn("last", history=history[trim.dropped :])) <= limit
+    one_exchange_more = user_turn("last", history=history[trim.dropped - 2 :])
+    assert engine.count_tokens(one_exchange_more) > limit
+
+
 def test_context_filling_up_during_generation_finishes_context_full(
     tiny_model_f32: Path,
 ) -> None:

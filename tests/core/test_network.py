@@ -10,6 +10,7 @@ import json
 import shutil
 import stat
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -197,20 +198,27 @@ def test_log_marks_http_errors_and_transport_errors(
 def test_log_says_when_a_body_was_abandoned_or_cancelled(
     gateway: NetworkGateway, mirror: LocalMirror
 ) -> None:
-    class NotWanted(Exception):
+    class NotWantedError(Exception):
         pass
 
-    with pytest.raises(NotWanted), gateway.stream(mirror.hf_url(REPO, FILENAME)):
-        raise NotWanted
+    with pytest.raises(NotWantedError), gateway.stream(mirror.hf_url(REPO, FILENAME)):
+        raise NotWantedError
 
     mirror.stall_after(200_000, seconds=60)
     with (
         pytest.raises(NetworkError) as caught,
         gateway.stream(mirror.hf_url(REPO, FILENAME)) as stream,
     ):
+        # What a cancel does: another thread unblocks the read stuck in the stall.
+        def abort_once_stalled() -> None:
+            if mirror.stalled.wait(10):
+                stream.abort()
+
+        aborter = threading.Thread(target=abort_once_stalled)
+        aborter.start()
         for _ in stream.iter_bytes():
-            if mirror.stalled.is_set():
-                stream.abort()  # what a cancel does from another thread
+            pass
+    aborter.join()
     assert caught.value.kind == "cancelled"
 
     assert [e.result for e in gateway.log_entries()] == ["error: stopped early", "error: stopped"]

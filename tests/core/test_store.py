@@ -453,6 +453,30 @@ def test_search_finds_chinese_substrings(searchable: ChatStore) -> None:
     assert searchable.search("基准")[0].role == "assistant"
 
 
+def test_short_words_are_found_at_the_end_of_a_text_too(store: ChatStore) -> None:
+    conversation = store.create_conversation("t")
+    ending = store.add_message(conversation.id, None, "user", "什么是方程")
+    store.add_message(conversation.id, None, "user", "another text entirely")
+    for query in ("方程", "程", "是方", "ly", "Y"):
+        hits = store.search(query)
+        assert len(hits) == 1, query
+    assert store.search("方程")[0].message_id == ending.id
+    assert store.search("方程")[0].marked() == "什么是«方程»"
+    assert store.search("zq") == [] and store.search("程是") == []
+
+
+@pytest.mark.parametrize("expansion", [0, 64], ids=["like-scan", "trigram-prefixes"])
+def test_short_words_give_the_same_hits_either_way(
+    searchable: ChatStore, monkeypatch: pytest.MonkeyPatch, expansion: int
+) -> None:
+    monkeypatch.setattr(store_module, "MAX_SHORT_TERM_EXPANSION", expansion)
+    for query, count in (("同笼", 1), ("兔", 1), ("基准", 1), ("b", 1), ("_", 1), ("qq", 0)):
+        hits = [h for h in searchable.search(query) if h.message_id is not None]
+        assert len(hits) == count, query
+    assert len(searchable.search("pivot 基准")) == 1
+    assert len(searchable.search("AND *")) == 1
+
+
 def test_search_titles_reasoning_and_case(searchable: ChatStore) -> None:
     title_hits = [h for h in searchable.search("syllog") if h.message_id is None]
     assert [h.conversation_title for h in title_hits] == ["Syllogisms"]
@@ -597,14 +621,62 @@ def test_truncated_database_is_kept_and_readable_rows_recovered(
             store.active_path(summary.id)  # every recovered tree is walkable
 
 
+def _damage_page_holding(db: Path, needle: bytes) -> None:
+    """Overwrite the page that stores ``needle`` with garbage (the store must be closed)."""
+    data = bytearray(db.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big")
+    offset = data.index(needle)
+    start = offset - offset % page_size
+    data[start : start + page_size] = b"\xff" * page_size
+    db.write_bytes(bytes(data))
+
+
+def test_a_damaged_page_is_found_on_open_and_the_rest_recovered(db_path: Path) -> None:
+    with ChatStore.open() as store:
+        total = _fill(store, 6, 6)
+        conversation = store.create_conversation("victim")
+        store.add_message(conversation.id, None, "user", "NEEDLE-PAGE " * 30)
+    _damage_page_holding(db_path, b"NEEDLE-PAGE")
+    with ChatStore.open() as store:
+        report = store.report
+        assert report.recovered_from is not None
+        assert total - 10 <= report.recovered_messages <= total
+        assert store.search("NEEDLE-PAGE") == []
+        assert store.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_damage_met_later_is_repaired_on_the_next_open(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As for a big store: no full check on open, so the damage is met while reading.
+    monkeypatch.setattr(store_module, "FULL_CHECK_MAX_BYTES", 0)
+    with ChatStore.open() as store:
+        conversation = store.create_conversation("victim")
+        message = store.add_message(conversation.id, None, "user", "NEEDLE-LATE " * 30)
+        _fill(store, 3, 3)
+    _damage_page_holding(db_path, b"NEEDLE-LATE")
+    with ChatStore.open() as store:
+        assert store.report.recovered_from is None
+        with pytest.raises(store_module.StoreCorruptError) as raised:
+            store.messages(conversation.id)
+        assert "Restart Hearth" in str(raised.value)
+    with ChatStore.open() as store:
+        assert store.report.recovered_from is not None
+        assert 0 < store.report.recovered_messages < 19  # one page of messages is lost
+        with pytest.raises(NotFoundError):
+            store.get_message(message.id)
+
+
 def test_a_database_from_a_newer_hearth_is_refused_read_write(
     store: ChatStore, db_path: Path
 ) -> None:
     conversation = store.create_conversation("from the future")
     store.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     store.close()
+    before = db_path.read_bytes()
     with pytest.raises(NewerStoreError) as raised:
         ChatStore.open()
+    assert db_path.read_bytes() == before
     assert str(db_path) in str(raised.value) and "newer version" in str(raised.value)
     with ChatStore.open(read_only=True) as reader:
         assert reader.get_conversation(conversation.id).title == "from the future"

@@ -21,9 +21,9 @@ from app.core.tinymodel import (
     THINK_CLOSE,
     THINK_OPEN,
     USER,
-    _tensor_plan,
     build_selftest_model,
     build_vocabulary,
+    tensor_plan,
     write_tiny_qwen2_gguf,
 )
 
@@ -70,7 +70,7 @@ def test_vocabulary_pads_to_the_real_model_size() -> None:
 
 
 def test_standin_shapes_match_deepseek_r1_distill_qwen_1p5b() -> None:
-    plan = _tensor_plan(R1_DISTILL_1P5B, R1_DISTILL_1P5B_VOCAB)
+    plan = tensor_plan(R1_DISTILL_1P5B, R1_DISTILL_1P5B_VOCAB)
     shapes = {name: dims for name, dims, _kind in plan}
     assert shapes["token_embd.weight"] == (151936, 1536)
     assert shapes["output.weight"] == (151936, 1536)  # untied

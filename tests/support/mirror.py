@@ -136,6 +136,16 @@ class _StallFault(_CountedFault):
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class _BodyFaults:
+    """The faults one answer's body is sent with."""
+
+    reset: _ResetFault | None
+    stall: _StallFault | None
+    drip: float | None
+    corrupt: tuple[int, int] | None
+
+
 class LocalMirror:
     """A threaded HTTP server on 127.0.0.1:<free port> serving registered files."""
 
@@ -349,6 +359,12 @@ class LocalMirror:
             )
             self._bytes_served += sent
 
+    def _claim_body_faults(self) -> _BodyFaults:
+        with self._lock:
+            reset = self._reset if self._reset is not None and self._reset.take() else None
+            stall = self._stall if self._stall is not None and self._stall.take() else None
+            return _BodyFaults(reset, stall, self._drip_bytes_per_s, self._corrupt)
+
     def _lookup(self, repo: str, filename: str) -> MirrorFile | None:
         with self._lock:
             return self._files_hf.get((repo, filename))
@@ -410,8 +426,11 @@ class _MirrorHandler(BaseHTTPRequestHandler):
 
     def _route(self, path: str, query: str, range_header: str | None, *, head: bool) -> None:
         mirror = self.owner
-        fault = mirror._status
-        if fault is not None and fault.take():
+        with mirror._lock:
+            fault = mirror._status
+            if fault is not None and not fault.take():
+                fault = None
+        if fault is not None:
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
             self._send_small(fault.code, b"error\n", "text/plain", extra, head=head)
             return
@@ -521,6 +540,9 @@ class _MirrorHandler(BaseHTTPRequestHandler):
                 )
                 return
             partial = True
+        # Faults are claimed before the answer starts: once a client has the headers, a
+        # fault set afterwards belongs to the next request, never to this one.
+        faults = None if head else mirror._claim_body_faults()
         self.owner._update(self._record_index, status=206 if partial else 200)
         self.send_response(206 if partial else 200)
         self.send_header("Content-Type", "application/octet-stream")
@@ -531,17 +553,15 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         for name, value in meta.items():
             self.send_header(name, value)
         self.end_headers()
-        if head:
+        if faults is None:
             return
-        self._send_body(entry.data, start, end + 1)
+        self._send_body(entry.data, start, end + 1, faults)
 
-    def _send_body(self, data: bytes, start: int, stop: int) -> None:
+    def _send_body(self, data: bytes, start: int, stop: int, faults: _BodyFaults) -> None:
         mirror = self.owner
         view = memoryview(data)
-        reset = mirror._reset if mirror._reset is not None and mirror._reset.take() else None
-        stall = mirror._stall if mirror._stall is not None and mirror._stall.take() else None
-        drip = mirror._drip_bytes_per_s
-        corrupt = mirror._corrupt
+        reset, stall = faults.reset, faults.stall
+        drip, corrupt = faults.drip, faults.corrupt
         # Slices are cut so that every fault point falls on a boundary.
         piece = SEND_CHUNK if drip is None else max(1, int(drip / 20))
         position = start

@@ -218,3 +218,23 @@ def test_switching_chats_mid_generation_keeps_saving_into_the_right_chat(
     window.controller.open_conversation(streaming_conversation)
     assert len(assistant_widgets(window)) == 1
     window.close()
+
+
+def test_summarise_and_continue_opens_a_new_chat_seeded_with_a_summary(
+    qtbot: QtBot, window: MainWindow, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        send(qtbot, window, "Remember the number 42")
+    old = window.controller.conversation_id
+    with qtbot.waitSignal(window.controller.summary_finished, timeout=60000) as done:
+        assert window.controller.summarise_and_continue()
+    new = done.args[0]
+    assert new and new != old
+    assert window.controller.conversation_id == new
+    [root] = store.active_path(new)
+    assert root.role == "system"
+    assert root.content.startswith("Summary of the earlier chat")
+    assert len(root.content) > len("Summary of the earlier chat “Remember the number 42”:")
+    # The old chat is untouched.
+    assert [m.role for m in store.active_path(old)] == ["user", "assistant"]

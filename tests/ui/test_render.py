@@ -6,7 +6,7 @@ import re
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QApplication
 
 from app.ui import render
@@ -401,12 +401,15 @@ def long_answer(length: int) -> str:
 
 
 def parsed_per_append(text: str, delta: int) -> tuple[int, int]:
+    """Total characters parsed, and the most parsed by one append (fails fast if unbounded)."""
     renderer = IncrementalRenderer(LIGHT)
+    bound = 2 * renderer._max_tail + 2 * delta  # one append never costs more than this
     worst = 0
     for i in range(0, len(text), delta):
         before = renderer.parsed_chars
         renderer.append(text[i : i + delta])
         worst = max(worst, renderer.parsed_chars - before)
+        assert worst <= bound, f"one append parsed {worst} characters at length {i}"
     return renderer.parsed_chars, worst
 
 
@@ -418,6 +421,41 @@ def test_streaming_work_is_linear_in_the_answer_length() -> None:
     big_total, big_worst = parsed_per_append(big_text, delta)
     assert big_total <= 10 * len(big_text)  # quadratic would be ~ len**2 / (2 * delta)
     assert big_total / small_total < 4 * 1.25  # 4x the text, about 4x the work
-    cap = IncrementalRenderer(LIGHT)._max_tail
-    assert big_worst <= 2 * cap + 2 * delta  # one append never costs more than a constant
     assert big_worst <= small_worst * 1.5 + 2 * delta
+
+
+def test_the_view_protocol_on_a_real_document(qapp: QApplication) -> None:
+    """Append stable HTML, replace the tail: the document ends up as a full render would."""
+    document = QTextDocument()
+    document.setUndoRedoEnabled(False)
+    tail_start = 0
+    renderer = IncrementalRenderer(LIGHT)
+    for i in range(0, len(MIXED), 64):
+        update = renderer.append(MIXED[i : i + 64])
+        cursor = QTextCursor(document)
+        cursor.setPosition(tail_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        if update.stable_html_to_append:
+            cursor.insertHtml(update.stable_html_to_append)
+            tail_start = cursor.position()
+        cursor.insertHtml(update.tail_html)
+    expected = QTextDocument()
+    expected.setHtml(renderer.finish())
+    assert document.toPlainText().split() == expected.toPlainText().split()
+
+
+@pytest.mark.parametrize("delta", [5, 13, 31, 97])
+def test_forced_splits_never_break_code(delta: int) -> None:
+    code = "".join(f"value_{i} = {i}\n" for i in range(40))
+    # Lines almost as long as the cap: the tail overflows right after a fence opens.
+    paragraph = "".join(
+        f"line {i} of a paragraph that nearly fills the tail {'.' * 40}\n" for i in range(3)
+    )
+    text = (paragraph + f"```python\n{code}```\n") * 4
+    renderer, _ = stream(text, delta, max_tail_chars=100)
+    assert renderer.finish() == render_markdown(text, LIGHT)
+    blocks = renderer.copyable_code_blocks()
+    assert all("```" not in block for _, block in blocks)
+    assert all(language == "python" for language, _ in blocks)
+    assert "\n".join(block for _, block in blocks).split() == (code * 4).split()

@@ -1,0 +1,1 @@
+"""Widgets and item models. Only the GUI thread touches them."""

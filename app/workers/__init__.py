@@ -1,0 +1,1 @@
+"""Thin Qt adapters around core functions; each owns one thread."""

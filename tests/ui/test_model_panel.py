@@ -1,0 +1,385 @@
+"""The model manager panel with qtbot, driving real downloads from the local mirror."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QTableView, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.core import catalog as catalog_module
+from app.core.catalog import Catalog
+from app.core.downloads import DownloadProgress, part_path
+from app.core.network import NetworkGateway
+from app.core.paths import AppPaths
+from app.core.settings import Settings
+from app.core.tinymodel import write_tiny_qwen2_gguf
+from app.ui.model_panel import ModelPanel, ModelTableModel
+from app.workers.downloads import DownloadWorker
+from tests.support.mirror import LocalMirror, MirrorFile, make_gguf_payload
+from tests.workers.test_downloads_worker import FILE_A, ID_A, REPO, SIZE, write_catalog
+
+MIB = 1024 * 1024
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def served(local_mirror: LocalMirror) -> MirrorFile:
+    return local_mirror.add_file(REPO, FILE_A, make_gguf_payload(SIZE, seed=3))
+
+
+@pytest.fixture
+def catalog(tmp_path: Path, local_mirror: LocalMirror, served: MirrorFile) -> Catalog:
+    return write_catalog(tmp_path / "catalog.json", local_mirror, [(ID_A, "Q4_K_M", served)])
+
+
+@pytest.fixture
+def gateway() -> Iterator[NetworkGateway]:
+    gateway = NetworkGateway(log_path=None)
+    yield gateway
+    gateway.close()
+
+
+@pytest.fixture
+def worker(
+    qtbot: QtBot, gateway: NetworkGateway, isolated_app_dirs: AppPaths
+) -> Iterator[DownloadWorker]:
+    worker = DownloadWorker(gateway=gateway, models_dir=isolated_app_dirs.models)
+    yield worker
+    assert worker.shutdown(timeout_ms=10_000)
+
+
+def make_panel(
+    qtbot: QtBot,
+    catalog: Catalog,
+    gateway: NetworkGateway,
+    worker: DownloadWorker,
+    models_dir: Path,
+) -> ModelPanel:
+    panel = ModelPanel(
+        catalog=catalog,
+        settings=Settings(context_length=4096),
+        gateway=gateway,
+        models_dir=models_dir,
+        worker=worker,
+    )
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    return panel
+
+
+@pytest.fixture
+def panel(
+    qtbot: QtBot,
+    catalog: Catalog,
+    gateway: NetworkGateway,
+    worker: DownloadWorker,
+    isolated_app_dirs: AppPaths,
+) -> ModelPanel:
+    return make_panel(qtbot, catalog, gateway, worker, isolated_app_dirs.models)
+
+
+def cell(panel: ModelPanel, key: str, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> str:
+    row = panel.table_model.row_of(key)
+    assert row >= 0, f"no row {key}"
+    return str(panel.table_model.index(row, column).data(role))
+
+
+def state(panel: ModelPanel, key: str = ID_A) -> str:
+    return cell(panel, key, ModelTableModel.STATE)
+
+
+def click(qtbot: QtBot, button: QPushButton) -> None:
+    assert button.isEnabled(), f"{button.text()} is disabled"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def part_size(path: Path) -> int:
+    partial = part_path(path)
+    return partial.stat().st_size if partial.exists() else 0
+
+
+def download(qtbot: QtBot, panel: ModelPanel) -> None:
+    with qtbot.waitSignal(panel.worker.finished, timeout=WAIT_MS):
+        click(qtbot, panel.download_button)
+
+
+def start_stalled(
+    qtbot: QtBot, panel: ModelPanel, mirror: LocalMirror, dest: Path, *, button: QPushButton
+) -> None:
+    """Click ``button``; the mirror stalls every body after 1 MiB (the probes end before)."""
+    mirror.stall_after(MIB, seconds=60, times=None)
+    click(qtbot, button)
+    qtbot.waitUntil(lambda: mirror.stalled.is_set() and part_size(dest) > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: state(panel).startswith("Downloading"), timeout=WAIT_MS)
+
+
+# --- tests -------------------------------------------------------------------------------
+
+
+def test_opens_with_the_default_model_selected_and_every_control_named(
+    panel: ModelPanel,
+) -> None:
+    assert panel.selected_key() == ID_A
+    assert state(panel) == "Not downloaded"
+    assert "(recommended)" in cell(panel, ID_A, ModelTableModel.NAME)
+    assert cell(panel, ID_A, ModelTableModel.QUANT) == "Q4_K_M"
+    assert panel.download_button.isEnabled()
+    for button in (panel.use_button, panel.pause_button, panel.resume_button):
+        assert not button.isEnabled()
+    controls: list[QWidget] = [
+        *panel.findChildren(QPushButton),
+        *panel.findChildren(QLabel),
+        *panel.findChildren(QProgressBar),
+        *panel.findChildren(QTableView),
+    ]
+    unnamed = [w.objectName() or repr(w) for w in controls if not w.accessibleName()]
+    assert unnamed == []
+
+
+def test_download_shows_moving_progress_then_installed_and_use_emits_the_path(
+    qtbot: QtBot,
+    panel: ModelPanel,
+    local_mirror: LocalMirror,
+    served: MirrorFile,
+    isolated_app_dirs: AppPaths,
+) -> None:
+    # About a second for the file, so progress has time to move.
+    local_mirror.slow_drip(2 * MIB)
+    bar_values: list[int] = []
+    details: list[str] = []
+
+    def on_progress(key: str, progress: DownloadProgress) -> None:
+        # Connected after the panel, so the panel has already shown this progress.
+        if key == ID_A and progress.phase == "downloading":
+            bar_values.append(panel.progress_bar.value())
+            details.append(panel.progress_label.text())
+
+    panel.worker.progressed.connect(on_progress)
+    download(qtbot, panel)
+    assert len(bar_values) >= 3
+    assert bar_values == sorted(bar_values) and bar_values[-1] > bar_values[0]
+    assert any("/s" in text and "from " in text for text in details)
+
+    dest = isolated_app_dirs.models / FILE_A
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == served.sha256
+    assert state(panel) == "Installed"
+    assert panel.progress_box.isHidden()
+    assert "downloaded and verified" in panel.message_label.text()
+    with qtbot.waitSignal(panel.use_model_requested, timeout=5000) as used:
+        click(qtbot, panel.use_button)
+    assert used.args == [str(dest)]
+
+
+def test_pause_then_resume_completes_with_the_right_bytes(
+    qtbot: QtBot,
+    panel: ModelPanel,
+    local_mirror: LocalMirror,
+    served: MirrorFile,
+    isolated_app_dirs: AppPaths,
+) -> None:
+    dest = isolated_app_dirs.models / FILE_A
+    start_stalled(qtbot, panel, local_mirror, dest, button=panel.download_button)
+    assert panel.pause_button.isEnabled() and panel.cancel_button.isEnabled()
+    assert not panel.progress_box.isHidden()
+    with qtbot.waitSignal(panel.worker.paused, timeout=WAIT_MS):
+        click(qtbot, panel.pause_button)
+        assert state(panel) == "Pausing…"
+    assert state(panel).startswith("Paused at")
+    assert panel.resume_button.isEnabled() and not panel.download_button.isEnabled()
+    kept = part_size(dest)
+    assert kept > 0
+
+    local_mirror.clear_faults()
+    local_mirror.reset_counters()
+    with qtbot.waitSignal(panel.worker.finished, timeout=WAIT_MS):
+        click(qtbot, panel.resume_button)
+    assert f"bytes={kept}-" in local_mirror.ranges_asked
+    assert hashlib.sha256(dest.read_bytes()).hexdigest() == served.sha256
+    assert state(panel) == "Installed"
+    assert panel.use_button.isEnabled() and panel.delete_button.isEnabled()
+
+
+def test_cancel_removes_the_part(
+    qtbot: QtBot, panel: ModelPanel, local_mirror: LocalMirror, isolated_app_dirs: AppPaths
+) -> None:
+    dest = isolated_app_dirs.models / FILE_A
+    start_stalled(qtbot, panel, local_mirror, dest, button=panel.download_button)
+    with qtbot.waitSignal(panel.worker.cancelled, timeout=WAIT_MS):
+        click(qtbot, panel.cancel_button)
+    assert not part_path(dest).exists() and not dest.exists()
+    assert state(panel) == "Not downloaded"
+    assert panel.download_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def test_downloads_go_on_while_the_panel_is_hidden(
+    qtbot: QtBot, panel: ModelPanel, isolated_app_dirs: AppPaths
+) -> None:
+    with qtbot.waitSignal(panel.worker.finished, timeout=WAIT_MS):
+        click(qtbot, panel.download_button)
+        panel.hide()
+    assert (isolated_app_dirs.models / FILE_A).is_file()
+    panel.show()
+    assert state(panel) == "Installed"
+
+
+def test_offline_mode_says_so_and_downloads_nothing(
+    qtbot: QtBot,
+    catalog: Catalog,
+    local_mirror: LocalMirror,
+    isolated_app_dirs: AppPaths,
+) -> None:
+    offline_gateway = NetworkGateway(log_path=None, offline=True)
+    worker_offline = DownloadWorker(gateway=offline_gateway, models_dir=isolated_app_dirs.models)
+    try:
+        panel = make_panel(
+            qtbot, catalog, offline_gateway, worker_offline, isolated_app_dirs.models
+        )
+        assert not panel.offline_label.isHidden()
+        local_mirror.reset_counters()
+        with qtbot.waitSignal(worker_offline.failed, timeout=WAIT_MS):
+            click(qtbot, panel.download_button)
+        assert panel.message_label.text().startswith("Hearth is offline")
+        assert not panel.message_box.isHidden()
+        assert state(panel).startswith("Failed: Hearth is offline")
+        assert local_mirror.requests_seen == 0
+        assert not part_path(isolated_app_dirs.models / FILE_A).exists()
+        assert {e.result for e in offline_gateway.log_entries()} == {"refused: offline"}
+    finally:
+        assert worker_offline.shutdown(timeout_ms=10_000)
+        offline_gateway.close()
+
+
+def test_import_a_valid_gguf_by_copy(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path, isolated_app_dirs: AppPaths
+) -> None:
+    source = write_tiny_qwen2_gguf(tmp_path / "own" / "tiny-own.gguf")
+    assert panel.offer_import(source)
+    assert not panel.import_bar.isHidden()
+    assert "tiny-own.gguf" in panel.import_label.text() and "qwen2" in panel.import_label.text()
+    with qtbot.waitSignal(panel.worker.imported, timeout=WAIT_MS):
+        click(qtbot, panel.import_copy_button)
+    key = "file:tiny-own.gguf"
+    assert panel.selected_key() == key
+    assert state(panel, key) == "Installed"
+    assert cell(panel, key, ModelTableModel.QUANT) == "F32"
+    assert (isolated_app_dirs.models / "tiny-own.gguf").read_bytes() == source.read_bytes()
+    assert "Imported tiny-own.gguf" in panel.message_label.text()
+    assert panel.import_bar.isHidden()
+    with qtbot.waitSignal(panel.use_model_requested, timeout=5000) as used:
+        click(qtbot, panel.use_button)
+    assert used.args == [str(isolated_app_dirs.models / "tiny-own.gguf")]
+
+
+def test_import_in_place_then_delete_only_forgets_it(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path
+) -> None:
+    source = write_tiny_qwen2_gguf(tmp_path / "own" / "kept.gguf")
+    assert panel.offer_import(source)
+    click(qtbot, panel.import_in_place_button)
+    key = "file:kept.gguf"
+    assert state(panel, key) == "Installed (used where it is)"
+    assert panel.selected_key() == key
+    click(qtbot, panel.delete_button)
+    assert not panel.delete_bar.isHidden()
+    assert "stays where it is" in panel.delete_label.text()
+    click(qtbot, panel.delete_confirm_button)
+    assert panel.table_model.row_of(key) < 0
+    assert source.is_file()
+
+
+def test_a_bad_file_is_refused_inline_and_nothing_is_added(
+    panel: ModelPanel, tmp_path: Path, isolated_app_dirs: AppPaths
+) -> None:
+    before = [r.key for r in panel.table_model.rows]
+    bogus = tmp_path / "notes.gguf"
+    bogus.write_text("hello, not a model")
+    assert not panel.offer_import(bogus)
+    assert "is not a GGUF model file" in panel.message_label.text()
+    assert not panel.message_box.isHidden()
+    assert panel.import_bar.isHidden()
+    assert [r.key for r in panel.table_model.rows] == before
+    assert sorted(p.name for p in isolated_app_dirs.models.iterdir()) == []
+
+
+def test_dropping_a_gguf_offers_to_import_it(panel: ModelPanel, tmp_path: Path) -> None:
+    source = write_tiny_qwen2_gguf(tmp_path / "dropped.gguf")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(source))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    panel.dropEvent(event)
+    assert event.isAccepted()
+    assert not panel.import_bar.isHidden()
+    assert "dropped.gguf" in panel.import_label.text()
+    panel.import_cancel_button.click()
+    assert panel.import_bar.isHidden()
+    assert panel.table_model.row_of("file:dropped.gguf") < 0
+
+
+def test_delete_a_downloaded_model(
+    qtbot: QtBot, panel: ModelPanel, isolated_app_dirs: AppPaths
+) -> None:
+    download(qtbot, panel)
+    dest = isolated_app_dirs.models / FILE_A
+    click(qtbot, panel.delete_button)
+    click(qtbot, panel.delete_keep_button)
+    assert dest.is_file() and panel.delete_bar.isHidden()
+    click(qtbot, panel.delete_button)
+    click(qtbot, panel.delete_confirm_button)
+    assert not dest.exists()
+    assert state(panel) == "Not downloaded"
+    assert panel.download_button.isEnabled() and not panel.use_button.isEnabled()
+
+
+def test_verify_reports_inline(qtbot: QtBot, panel: ModelPanel) -> None:
+    download(qtbot, panel)
+    with qtbot.waitSignal(panel.worker.verified, timeout=WAIT_MS):
+        click(qtbot, panel.verify_button)
+    assert "intact" in panel.message_label.text()
+    assert state(panel) == "Installed"
+
+
+def test_fit_badge_says_too_big_on_a_small_machine(
+    qtbot: QtBot,
+    catalog: Catalog,
+    gateway: NetworkGateway,
+    worker: DownloadWorker,
+    isolated_app_dirs: AppPaths,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 256 MiB of RAM: the runtime overhead alone does not fit.
+    monkeypatch.setattr(catalog_module, "machine_ram", lambda: (256 * MIB, 128 * MIB))
+    panel = make_panel(qtbot, catalog, gateway, worker, isolated_app_dirs.models)
+    assert cell(panel, ID_A, ModelTableModel.FIT) == "Too big for this machine"
+    tooltip = cell(panel, ID_A, ModelTableModel.FIT, Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("Too big for this computer")
+
+
+def test_fit_badge_says_fits_on_a_big_machine(
+    qtbot: QtBot,
+    catalog: Catalog,
+    gateway: NetworkGateway,
+    worker: DownloadWorker,
+    isolated_app_dirs: AppPaths,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(catalog_module, "machine_ram", lambda: (64 * 1024 * MIB, 32 * 1024 * MIB))
+    panel = make_panel(qtbot, catalog, gateway, worker, isolated_app_dirs.models)
+    assert cell(panel, ID_A, ModelTableModel.FIT) == "Fits"
+
+
+def test_back_button_asks_to_go_back(qtbot: QtBot, panel: ModelPanel) -> None:
+    with qtbot.waitSignal(panel.back_requested, timeout=5000):
+        click(qtbot, panel.back_button)
