@@ -337,10 +337,13 @@ class AssistantMessageWidget(MessageWidget):
 
     def finish(self, state: str, meta: str) -> None:
         self.streaming = False
-        self._renderer = None
+        renderer, self._renderer = self._renderer, None
         if self.reasoning.isVisible() and self.reasoning.is_open:
             self.reasoning.close_block()
-        self._render_full()
+        # The full render fixes what block-wise streaming cannot (e.g. loose lists); when
+        # it is identical to what was streamed, keep the document and skip a re-layout.
+        if renderer is None or renderer.finish() != renderer.streamed_html():
+            self._render_full()
         self.set_state(state)
         self.meta.setText(meta)
 
@@ -360,6 +363,12 @@ class AssistantMessageWidget(MessageWidget):
     def set_note(self, text: str) -> None:
         self.note.setText(text)
         self.note.setVisible(bool(text))
+
+    def copyable_code_blocks(self) -> list[tuple[str, str]]:
+        """Code blocks numbered as the shown HTML numbers its Copy links."""
+        if self._renderer is not None:
+            return self._renderer.copyable_code_blocks()
+        return render.copyable_code_blocks(self.answer_text)
 
     def set_theme(self, theme: render.RenderTheme) -> None:
         self._theme = theme
@@ -564,7 +573,7 @@ class ChatView(QScrollArea):
             browser = self.sender()
             for widget in self._messages:
                 if isinstance(widget, AssistantMessageWidget) and widget.answer is browser:
-                    blocks = render.copyable_code_blocks(widget.answer_text)
+                    blocks = widget.copyable_code_blocks()
                     index = render.copy_index_from_url(url)
                     if index is not None and 0 <= index < len(blocks):
                         self._copy(blocks[index][1])

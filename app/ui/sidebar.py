@@ -94,6 +94,9 @@ GROUP_OLDER = "older"
 
 #: Search results shown at most (newest first); more would only be scrolled past.
 SEARCH_LIMIT = 100
+#: Conversation rows handed to the view at a time. The view lays out every row it is
+#: told about (two Python calls per row), so 10,000 chats are revealed as it scrolls.
+LIST_BATCH = 400
 
 #: (parent, caption, directory, filter) -> (file name, chosen filter), like QFileDialog's.
 FileDialog = Callable[[QWidget, str, str, str], tuple[str, str]]
@@ -163,14 +166,23 @@ class ConversationListModel(QAbstractListModel):
         super().__init__(parent)
         self._rows: list[_Row] = []
         self._row_of: dict[str, int] = {}
+        #: How many of ``_rows`` the view has been given (see LIST_BATCH).
+        self._loaded = 0
         #: Called by an inline edit with (conversation id, new title); True if saved.
         self.rename_handler: Callable[[str, str], bool] | None = None
 
     # --- content ---
     def set_conversations(
-        self, summaries: Sequence[ConversationSummary], now: float | None = None
+        self,
+        summaries: Sequence[ConversationSummary],
+        now: float | None = None,
+        *,
+        keep_loaded: int = 0,
     ) -> None:
-        """Replace the rows; ``summaries`` come pinned first, then newest first."""
+        """Replace the rows; ``summaries`` come pinned first, then newest first.
+
+        At least ``keep_loaded`` rows (else one batch) are handed to the view at once.
+        """
         boundaries = DayBoundaries.at(now if now is not None else datetime.now().timestamp())
         rows: list[_Row] = []
         row_of: dict[str, int] = {}
@@ -185,14 +197,31 @@ class ConversationListModel(QAbstractListModel):
         self.beginResetModel()
         self._rows = rows
         self._row_of = row_of
+        self._loaded = min(len(rows), max(LIST_BATCH, keep_loaded))
         self.endResetModel()
 
     def conversation_count(self) -> int:
         return len(self._row_of)
 
     def index_of(self, conversation_id: str) -> QModelIndex:
+        """The row of a conversation (revealed to the view first if needed)."""
         row = self._row_of.get(conversation_id)
-        return QModelIndex() if row is None else self.index(row, 0)
+        if row is None:
+            return QModelIndex()
+        self.ensure_loaded(row)
+        return self.index(row, 0)
+
+    def ensure_loaded(self, row: int) -> None:
+        """Hand the view every row up to ``row`` (and a batch beyond it)."""
+        if row >= self._loaded:
+            self._reveal(min(len(self._rows), row + 1 + LIST_BATCH))
+
+    def _reveal(self, upto: int) -> None:
+        if upto <= self._loaded:
+            return
+        self.beginInsertRows(QModelIndex(), self._loaded, upto - 1)
+        self._loaded = upto
+        self.endInsertRows()
 
     def summary(self, index: QModelIndex | QPersistentModelIndex) -> ConversationSummary | None:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -226,8 +255,9 @@ class ConversationListModel(QAbstractListModel):
             message_count=old.summary.message_count,
         )
         self._rows[row] = _Row(CONVERSATION, old.group, summary)
-        index = self.index(row, 0)
-        self.dataChanged.emit(index, index)
+        if row < self._loaded:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index)
 
     def group_label(self, group: str) -> str:
         labels = {
@@ -244,7 +274,14 @@ class ConversationListModel(QAbstractListModel):
 
     # --- QAbstractListModel ---
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else self._loaded
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and self._loaded < len(self._rows)
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if not parent.isValid():
+            self._reveal(min(len(self._rows), self._loaded + LIST_BATCH))
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -697,7 +734,7 @@ class Sidebar(QWidget):
             log.warning("sidebar: listing conversations failed: %s", exc.detail or exc)
             self.error.emit(str(exc))
             return
-        self.model.set_conversations(summaries)
+        self.model.set_conversations(summaries, keep_loaded=self._last_visible_row() + 1)
         self.empty_label.setVisible(self.model.conversation_count() == 0)
         self.list_view.doItemsLayout()
         self._select_row(self._current_id, scroll=False)
@@ -845,6 +882,11 @@ class Sidebar(QWidget):
             self.list_view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         else:
             bar.setValue(value)
+
+    def _last_visible_row(self) -> int:
+        viewport = self.list_view.viewport()
+        index = self.list_view.indexAt(QPoint(4, viewport.height() - 1))
+        return index.row() if index.isValid() else self.model.rowCount() - 1
 
     def _top_visible_conversation(self) -> tuple[str, int]:
         """The first conversation row in view and its y offset in the viewport."""

@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.paths import AppPaths
 from app.core.store import ChatStore
+from app.ui import sidebar as sidebar_module
 from app.ui.sidebar import (
     CONVERSATION_ID_ROLE,
     GROUP_OLDER,
@@ -462,6 +463,32 @@ def test_select_conversation_loads_a_new_chat_without_emitting(
     assert sidebar.list_view.currentIndex().data(CONVERSATION_ID_ROLE) == created
     sidebar.select_conversation("")
     assert not sidebar.list_view.selectionModel().hasSelection()
+
+
+def test_a_long_list_is_handed_to_the_view_in_batches(
+    qtbot: QtBot, store: ChatStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sidebar_module, "LIST_BATCH", 10)
+    ids = [chat(store, f"chat {n:02d}") for n in range(45)]  # newest last
+    sidebar = make_sidebar(qtbot, store)
+    model = sidebar.model
+    assert model.conversation_count() == 45
+    assert model.rowCount() < 46  # 45 chats + the "Today" header, not all revealed
+
+    sidebar.select_conversation(ids[0])  # the oldest, at the very end
+    assert model.rowCount() == 46
+    assert sidebar.list_view.currentIndex().data(CONVERSATION_ID_ROLE) == ids[0]
+    sidebar.refresh()
+    assert model.rowCount() == 46  # a refresh keeps the selected row revealed
+    assert sidebar.list_view.currentIndex().data(CONVERSATION_ID_ROLE) == ids[0]
+
+    sidebar.select_conversation("")
+    model.set_conversations(store.list_conversations())
+    sidebar.list_view.doItemsLayout()
+    revealed = model.rowCount()
+    bar = sidebar.list_view.verticalScrollBar()
+    bar.setValue(bar.maximum())  # scrolling to the end fetches more
+    qtbot.waitUntil(lambda: model.rowCount() > revealed)
 
 
 # --- accessibility ---------------------------------------------------------------------
