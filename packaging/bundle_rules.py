@@ -196,13 +196,14 @@ def tarball_name(version: str, model_file: str | None = None) -> str:
     return name
 
 
-#: Used when the Qt wheel's tag gives no macOS version (PySide6 6.12 wheels: 14.0).
-MACOS_MINIMUM_DEFAULT = "14.0"
+#: Used when the Qt wheel's tag names no macOS version (PySide6 6.11 wheels say 13.0,
+#: 6.12 wheels 14.0).
+MACOS_MINIMUM_DEFAULT = "13.0"
 
 
 def macos_minimum_version(wheel_metadata: str) -> str:
     """The oldest macOS the bundled Qt runs on, from the ``Tag:`` lines of PySide6's
-    ``WHEEL`` file (``...-macosx_14_0_universal2`` gives ``14.0``): Hearth cannot run on
+    ``WHEEL`` file (``...-macosx_13_0_universal2`` gives ``13.0``): Hearth cannot run on
     an older macOS than its Qt, so ``LSMinimumSystemVersion`` follows the wheel."""
     found = re.search(r"macosx_(\d+)_(\d+)_", wheel_metadata)
     if not found:

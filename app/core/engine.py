@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -1099,11 +1099,14 @@ class Engine:
                 seed = 0
             fitted = self._fit_prompt(request)
             chain = self._make_sampler(params, seed)
-            yield from self._run_turn(request, control, fitted, chain, seed, started)
+            finished = yield from self._run_turn(request, control, fitted, chain, seed, started)
         finally:
             if chain is not None:
                 self._lib.llama_sampler_free(chain)
             self._end_turn()
+        # The engine is free again before the last event, so a consumer that stops
+        # iterating at TurnFinished never leaves it marked busy.
+        yield finished
 
     def _run_turn(
         self,
@@ -1113,7 +1116,7 @@ class Engine:
         chain: Any,
         seed: int,
         started: float,
-    ) -> Iterator[TurnEvent]:
+    ) -> Generator[TurnEvent, None, TurnFinished]:
         lib = self._lib
         params = request.params
         tokens = fitted.tokens
@@ -1163,8 +1166,7 @@ class Engine:
             trimmed=fitted.dropped,
         )
         if evaluated < total:
-            yield TurnFinished("cancelled", self._stats(counters))
-            return
+            return TurnFinished("cancelled", self._stats(counters))
 
         # 2. Reply: sample, show, decode, one token at a time.
         splitter = ReasoningSplitter(
@@ -1172,7 +1174,7 @@ class Engine:
             continuing=request.continue_last,
         )
         guard = LoopGuard() if params.loop_guard else None
-        yield from self._generate(control, params, chain, splitter, guard, counters)
+        return (yield from self._generate(control, params, chain, splitter, guard, counters))
 
     def _generate(
         self,
@@ -1182,7 +1184,7 @@ class Engine:
         splitter: ReasoningSplitter,
         guard: LoopGuard | None,
         counters: _TurnCounters,
-    ) -> Iterator[TurnEvent]:
+    ) -> Generator[TurnEvent, None, TurnFinished]:
         lib = self._lib
         # Locals: this loop runs once per token and should cost microseconds.
         sample = lib.llama_sampler_sample
@@ -1274,7 +1276,7 @@ class Engine:
             yield from feed(tail)
         yield from splitter.flush()
         counters.ended = clock()
-        yield TurnFinished(reason, self._stats(counters))
+        return TurnFinished(reason, self._stats(counters))
 
     def _grow_piece_buffer(self, token: int, needed: int) -> int:
         self._piece_buffer = ctypes.create_string_buffer(needed + 16)

@@ -1084,13 +1084,18 @@ class ChatStore:
         return _load_json(row[0])
 
     def set_conversation_settings(self, conversation_id: str, settings: Mapping[str, Any]) -> None:
-        self._update_conversation(conversation_id, "settings_json = ?", _dump_json(settings))
+        self._update_conversation(
+            conversation_id, "settings_json = ?", _dump_json(settings), touch=False
+        )
 
+    # Renaming or pinning is not activity: the chat keeps its place in the date groups.
     def rename(self, conversation_id: str, title: str) -> None:
-        self._update_conversation(conversation_id, "title = ?", clean_text(title).strip())
+        self._update_conversation(
+            conversation_id, "title = ?", clean_text(title).strip(), touch=False
+        )
 
     def set_pinned(self, conversation_id: str, pinned: bool) -> None:
-        self._update_conversation(conversation_id, "pinned = ?", int(pinned))
+        self._update_conversation(conversation_id, "pinned = ?", int(pinned), touch=False)
 
     def delete_conversation(self, conversation_id: str) -> None:
         """Hide a conversation; :meth:`restore_conversation` undoes it until it is purged."""

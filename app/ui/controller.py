@@ -179,7 +179,12 @@ class ChatController(QObject):
     # --- actions ---
     def send(self, text: str) -> bool:
         """Send a user message. False if it could not be sent (e.g. no model)."""
-        if self.is_generating or not text.strip():
+        if not text.strip():
+            return False
+        if self.is_generating:
+            self.error.emit(
+                self.tr("Hearth is still answering. Wait for it or press Stop, then send again.")
+            )
             return False
         if self.client.model_info is None:
             self.error.emit(self.tr("No model is loaded. Open a model file first."))

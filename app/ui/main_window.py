@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,8 +35,10 @@ from app.ui.about_dialog import AboutDialog
 from app.ui.chat_input import ChatInput
 from app.ui.chat_view import ChatView
 from app.ui.controller import ChatController
+from app.ui.find_bar import FindBar
 from app.ui.network_log import NetworkLogDialog
 from app.ui.settings_dialog import SettingsDialog
+from app.ui.sidebar import Sidebar
 from app.workers.inference import InferenceClient
 
 log = logging.getLogger(__name__)
@@ -172,6 +174,8 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         column.addWidget(self.banner)
         column.addWidget(self.message_bar)
+        self.find_bar = FindBar(self.chat_view, chat_column)
+        column.addWidget(self.find_bar)
         column.addWidget(self.chat_view, 1)
         column.addWidget(self.prefill_bar)
         column.addLayout(input_row)
@@ -187,6 +191,8 @@ class MainWindow(QMainWindow):
         self.sidebar_slot.setLayout(QVBoxLayout())
         self.sidebar_slot.layout().setContentsMargins(0, 0, 0, 0)
         self.sidebar_slot.setMinimumWidth(200)
+        self.sidebar = Sidebar(store, self.sidebar_slot)
+        self.sidebar_slot.layout().addWidget(self.sidebar)
         self.splitter.addWidget(self.sidebar_slot)
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
@@ -253,6 +259,19 @@ class MainWindow(QMainWindow):
         zoom_out = QShortcut(QKeySequence.StandardKey.ZoomOut, self)
         zoom_out.activated.connect(lambda: self.zoom(-1))
         self._apply_font_size()
+        self.sidebar.new_chat_requested.connect(self.new_chat)
+        self.sidebar.conversation_selected.connect(self.open_conversation)
+        self.sidebar.open_message.connect(self.open_message)
+        self.sidebar.conversation_deleted.connect(self._on_conversation_deleted)
+        self.sidebar.error.connect(self.show_error)
+        self.sidebar.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.controller.conversations_changed.connect(self.sidebar.refresh)
+        self.controller.conversation_changed.connect(self.sidebar.select_conversation)
+        self.controller.conversation_changed.connect(lambda _id: self.find_bar.refresh())
+        search_shortcut = QShortcut(QKeySequence("Ctrl+K"), self)
+        search_shortcut.activated.connect(self.sidebar.focus_search)
+        find_shortcut = QShortcut(QKeySequence.StandardKey.Find, self)
+        find_shortcut.activated.connect(self.find_bar.open_bar)
         stop_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         stop_shortcut.activated.connect(self.controller.stop)
@@ -280,6 +299,9 @@ class MainWindow(QMainWindow):
         for action in (self.new_chat_action, self.open_model_action, self.models_action):
             file_menu.addAction(action)
         file_menu.addAction(self.summarise_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.sidebar.export_all_action)
+        file_menu.addAction(self.sidebar.import_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         self.file_menu = file_menu
@@ -315,6 +337,27 @@ class MainWindow(QMainWindow):
         self.show_chat()
         self.controller.new_conversation()
         self.input.setFocus()
+
+    def open_conversation(self, conversation_id: str) -> None:
+        self.show_chat()
+        if conversation_id != self.controller.conversation_id:
+            self.controller.open_conversation(conversation_id)
+
+    def open_message(self, conversation_id: str, message_id: str) -> None:
+        """Open a search result: its conversation, on the branch holding the message."""
+        streaming_here = self.controller.streaming_conversation_id == conversation_id
+        if message_id and not streaming_here:
+            self.store.switch_branch(message_id)
+        self.show_chat()
+        self.controller.open_conversation(conversation_id)
+        if message_id:
+            QTimer.singleShot(0, lambda: self.chat_view.scroll_to_message(message_id))
+
+    def _on_conversation_deleted(self, conversation_id: str) -> None:
+        if self.controller.streaming_conversation_id == conversation_id:
+            self.controller.stop()
+        if self.controller.conversation_id == conversation_id:
+            self.new_chat()
 
     def edit_message(self, message_id: str) -> None:
         message = self.store.get_message(message_id)

@@ -587,7 +587,6 @@ class Sidebar(QWidget):
         self._current_id = ""
         self._last_deleted_id = ""
         self._refresh_pending = False
-        self._last_query = ""
         self._last_directory = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation
         ) or str(Path.home())
@@ -744,8 +743,8 @@ class Sidebar(QWidget):
             bar.setValue(bar.value() + top - anchor_offset)
         else:
             bar.setValue(old_value)
-        if self.searching and self._last_query:
-            self._run_search(self._last_query)
+        # Search results shown stay as they are: re-running the search after every
+        # chat turn would move the rows under the reader's pointer.
 
     def select_conversation(self, conversation_id: str) -> None:
         """Show ``conversation_id`` as the open chat ("" clears the selection). No signal."""
@@ -764,7 +763,6 @@ class Sidebar(QWidget):
     def clear_search(self) -> None:
         """Leave search and show the list again (Esc)."""
         self._search_timer.stop()
-        self._last_query = ""
         if self.search_box.text():
             self.search_box.blockSignals(True)
             self.search_box.clear()
@@ -962,7 +960,6 @@ class Sidebar(QWidget):
             self.clear_search()
 
     def _run_search(self, query: str) -> None:
-        self._last_query = query
         try:
             hits = self.store.search(query, limit=SEARCH_LIMIT)
         except HearthError as exc:

@@ -39,7 +39,7 @@ PrivilegesRequired=admin
 PrivilegesRequiredOverridesAllowed=dialog
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
-; Qt 6.12 supports Windows 10 1809 and later.
+; Qt 6.8 and later support Windows 10 1809 and later.
 MinVersion=10.0.17763
 OutputDir=..\..\dist
 OutputBaseFilename={#AppName}-{#AppVersion}-windows-x64-setup

@@ -23,6 +23,7 @@ from app.core.chat import (
     ReasoningClosed,
     ReasoningDelta,
     TurnEvent,
+    TurnFinished,
 )
 from app.core.engine import (
     Engine,
@@ -516,3 +517,15 @@ def test_a_second_turn_cannot_start_while_one_is_running(loaded_engine: Engine) 
         next(loaded_engine.stream_turn(user_turn(), TurnControl()))
     first.close()  # abandoning a turn releases the engine
     assert run_turn(loaded_engine, user_turn(max_tokens=4)).finished.reason == "length"
+
+
+def test_engine_is_free_once_turn_finished_arrives(loaded_engine: Engine) -> None:
+    turn = loaded_engine.stream_turn(user_turn(max_tokens=4), TurnControl())
+    last = None
+    for event in turn:
+        last = event
+        if isinstance(event, TurnFinished):
+            break  # the generator is still open here
+    assert isinstance(last, TurnFinished)
+    assert run_turn(loaded_engine, user_turn(max_tokens=4)).finished.reason == "length"
+    turn.close()

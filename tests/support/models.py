@@ -1,8 +1,9 @@
 """Pytest plugin: generated GGUF models for tests (owned by the engine work).
 
-Session fixtures build tiny random-weight Qwen2 models once per run (well under a
-second each): F32, Q4_K_M (so a llama.cpp build that crashes on quantized kernels fails
-CI), and one without a chat template. ``loaded_engine`` is one engine per test module.
+Session fixtures build tiny random-weight Qwen2 models once per run into
+``model_cache_dir`` (tests/conftest.py), well under a second each: F32, Q4_K_M (so a
+llama.cpp build that crashes on quantized kernels fails CI), and one without a chat
+template. ``loaded_engine`` is one engine per test module.
 
 Plain helpers (import them): :func:`user_turn` builds a request, :func:`run_turn` drives a
 turn and sorts its events, :func:`scripted_tokens` replays text as a token stream for the
@@ -40,31 +41,26 @@ TINY_THREADS = 2
 
 
 @pytest.fixture(scope="session")
-def generated_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("generated-models")
-
-
-@pytest.fixture(scope="session")
-def tiny_model_f32(generated_models_dir: Path) -> Path:
+def tiny_model_f32(model_cache_dir: Path) -> Path:
     from app.core.tinymodel import write_tiny_qwen2_gguf
 
-    return write_tiny_qwen2_gguf(generated_models_dir / "tiny-f32.gguf")
+    return write_tiny_qwen2_gguf(model_cache_dir / "tiny-f32.gguf")
 
 
 @pytest.fixture(scope="session")
-def tiny_model_q(generated_models_dir: Path, tiny_model_f32: Path) -> Path:
+def tiny_model_q(model_cache_dir: Path, tiny_model_f32: Path) -> Path:
     """The tiny model quantized to Q4_K_M (hidden 256, so k-quants apply)."""
     from app.core.engine import quantize_gguf
 
-    return quantize_gguf(tiny_model_f32, generated_models_dir / "tiny-q4_k_m.gguf", "Q4_K_M")
+    return quantize_gguf(tiny_model_f32, model_cache_dir / "tiny-q4_k_m.gguf", "Q4_K_M")
 
 
 @pytest.fixture(scope="session")
-def tiny_model_no_template(generated_models_dir: Path) -> Path:
+def tiny_model_no_template(model_cache_dir: Path) -> Path:
     from app.core.tinymodel import write_tiny_qwen2_gguf
 
     return write_tiny_qwen2_gguf(
-        generated_models_dir / "tiny-no-template.gguf", with_chat_template=False
+        model_cache_dir / "tiny-no-template.gguf", with_chat_template=False
     )
 
 
