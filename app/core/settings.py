@@ -86,19 +86,21 @@ def default_context(available_bytes: int | None = None) -> int:
 def _coerce(name: str, value: Any, default: Any, annotation: Any) -> Any:
     """Return ``value`` if it has the right type (and allowed literal), else ``default``."""
     allowed = get_args(annotation) if getattr(annotation, "__origin__", None) is Literal else ()
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if allowed:
-        if value in allowed:
-            return value
+        ok = value in allowed
     elif isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-    elif (
-        isinstance(default, float)
-        and isinstance(value, int | float)
-        and not isinstance(value, bool)
-    ):
-        return float(value)
-    elif (isinstance(default, int) and isinstance(value, int) and not isinstance(value, bool)) or (isinstance(default, str) and isinstance(value, str)) or (default is None and (value is None or isinstance(value, int))):
+        ok = isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = is_number
+        value = float(value) if ok else value
+    elif isinstance(default, int):
+        ok = is_number and isinstance(value, int)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    else:
+        ok = default is None and (value is None or isinstance(value, int))
+    if ok:
         return value
     log.warning("settings: ignoring bad value for %s", name)
     return default
@@ -167,11 +169,9 @@ def load_settings(path: Path) -> Settings:
         log.warning("settings: %s is not valid JSON; moved aside to %s", path, aside)
         path.replace(aside)
         return Settings()
-    if isinstance(raw, dict) and isinstance(raw.get("version"), int):
-        if raw["version"] > SETTINGS_VERSION:
-            log.warning(
-                "settings: file is from a newer Hearth (v%s); reading what we know", raw["version"]
-            )
+    version = raw.get("version") if isinstance(raw, dict) else None
+    if isinstance(version, int) and version > SETTINGS_VERSION:
+        log.warning("settings: file is from a newer Hearth (v%s); reading what we know", version)
     return settings_from_dict(raw)
 
 

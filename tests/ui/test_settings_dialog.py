@@ -85,9 +85,7 @@ def test_per_chat_overrides_keep_global_sampling(qtbot: QtBot) -> None:
 def window(qtbot: QtBot, isolated_app_dirs: AppPaths) -> Iterator[MainWindow]:
     store = ChatStore.open(isolated_app_dirs.database)
     gateway = NetworkGateway(log_path=isolated_app_dirs.network_log)
-    window = MainWindow(
-        settings=Settings(), store=store, client=InferenceClient(), gateway=gateway
-    )
+    window = MainWindow(settings=Settings(), store=store, client=InferenceClient(), gateway=gateway)
     qtbot.addWidget(window)
     yield window
     window.close()
