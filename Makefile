@@ -46,8 +46,8 @@ run: setup
 	$(BIN)/python -m app $(ARGS)
 
 lint: setup
-	$(BIN)/ruff check app tests scripts
-	$(BIN)/ruff format --check app tests scripts
+	$(BIN)/ruff check app tests scripts packaging
+	$(BIN)/ruff format --check app tests scripts packaging
 
 typecheck: setup
 	$(BIN)/mypy app/core
@@ -66,6 +66,11 @@ bench: setup
 
 bench-quick: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app bench --quick $(ARGS)
+
+# The double-click app: dist/Hearth/ (one folder), the frozen self-test, and on Linux a
+# tarball with a .desktop file. MODEL=path/to.gguf bundles a model for air-gapped installs.
+package: setup
+	MODEL="$(MODEL)" PYTHON="$(BIN)/python" bash packaging/build.sh
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -36,6 +36,8 @@ class Application:
         self.qt_app.setApplicationName(APP_NAME)
         self.qt_app.setApplicationVersion(__version__)
         self.qt_app.setOrganizationName(APP_NAME)
+        # Wayland matches the window to hearth.desktop (and its icon) by this name.
+        self.qt_app.setDesktopFileName("hearth")
         self.qt_app.setWindowIcon(QIcon(str(resource_path("icons", "hearth.svg"))))
         self.translators = i18n.install_translators(self.qt_app, settings.language)
         self.dark = theme.apply_theme(self.qt_app, settings.theme)
@@ -54,7 +56,7 @@ class Application:
             settings=settings, store=self.store, client=self.client, gateway=self.gateway
         )
         self.window.settings_changed.connect(self._save_settings)
-        self._initial_model = model or (settings.last_model if settings.last_model else None)
+        self._initial_model = model or settings.last_model or self._bundled_model()
 
     def _open_store(self) -> tuple[Any, str]:
         from app.core.store import ChatStore, NewerStoreError
@@ -66,6 +68,14 @@ class Application:
             log.warning("chat store is from a newer version: %s", exc.detail or exc)
             return ChatStore.open(self.paths.database, read_only=True), str(exc)
         return store, store.report.message
+
+    @staticmethod
+    def _bundled_model() -> str | None:
+        """An air-gapped install carries its model inside the bundle: use it in place."""
+        from app.core.paths import bundled_models
+
+        models = bundled_models()
+        return str(models[0]) if models else None
 
     def _save_settings(self, settings: Settings) -> None:
         """The window changed a setting (model, zoom, dialog): persist it atomically."""

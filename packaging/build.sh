@@ -66,7 +66,8 @@ if [[ -n "$MODEL" ]]; then
         echo "build.sh: MODEL=$MODEL is not a GGUF file." >&2
         exit 1
     fi
-    export HEARTH_BUNDLE_MODEL="$(cd "$(dirname "$MODEL")" && pwd)/$(basename "$MODEL")"
+    HEARTH_BUNDLE_MODEL="$(cd "$(dirname "$MODEL")" && pwd)/$(basename "$MODEL")"
+    export HEARTH_BUNDLE_MODEL
     echo "Bundling model $HEARTH_BUNDLE_MODEL ($(du -h "$HEARTH_BUNDLE_MODEL" | cut -f1))"
 else
     unset HEARTH_BUNDLE_MODEL

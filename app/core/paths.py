@@ -19,6 +19,7 @@ import platformdirs
 
 APP_DIR_NAME = "Hearth"
 ENV_DATA_DIR = "HEARTH_DATA_DIR"
+ENV_BUNDLED_MODELS = "HEARTH_BUNDLED_MODELS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +93,25 @@ def resources_dir() -> Path:
 
 def resource_path(*parts: str) -> Path:
     return resources_dir().joinpath(*parts)
+
+
+def bundled_models_dir() -> Path | None:
+    """Models shipped inside the app by ``make package MODEL=...`` (read-only), or None.
+
+    ``HEARTH_BUNDLED_MODELS`` overrides it (tests, USB installs); a frozen app looks in
+    ``<sys._MEIPASS>/models``; a source checkout has none.
+    """
+    override = os.environ.get(ENV_BUNDLED_MODELS, "").strip()
+    if override:
+        folder = Path(override).expanduser()
+    else:
+        bundle_root = getattr(sys, "_MEIPASS", None)
+        if not bundle_root:
+            return None
+        folder = Path(bundle_root) / "models"
+    return folder if folder.is_dir() else None
+
+
+def bundled_models() -> list[Path]:
+    folder = bundled_models_dir()
+    return sorted(folder.glob("*.gguf")) if folder else []

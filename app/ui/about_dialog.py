@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import PackageNotFoundError, version
 
 from PySide6.QtCore import Qt
@@ -33,15 +34,20 @@ def build_info() -> dict[str, str]:
 
 
 def licence_text() -> str:
-    """The shipped licence notices, or a short summary when they are not bundled."""
+    """The shipped licence notices in ``licenses.json`` order, or a short summary."""
     folder = resource_path("licenses")
     parts = []
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.is_file():
-                parts.append(
-                    f"== {path.name} ==\n{path.read_text(encoding='utf-8', errors='replace')}"
-                )
+    try:
+        index = json.loads((folder / "licenses.json").read_text(encoding="utf-8"))
+        notices = index.get("notices", [])
+    except (OSError, ValueError, AttributeError):
+        notices = []
+    for notice in notices:
+        path = folder / str(notice.get("file", ""))
+        if not path.is_file():
+            continue  # optional notices (gathered at build time) may be absent from source
+        body = path.read_text(encoding="utf-8", errors="replace")
+        parts.append(f"== {notice.get('title', path.name)} ==\n\n{body}")
     if parts:
         return "\n\n".join(parts)
     return (
