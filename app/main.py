@@ -55,6 +55,9 @@ class Application:
         self.window = MainWindow(
             settings=settings, store=self.store, client=self.client, gateway=self.gateway
         )
+        from app.ui import render
+
+        self.window.chat_view.set_theme(render.theme_for(self.dark))
         self.window.settings_changed.connect(self._save_settings)
         self._initial_model = model or settings.last_model or self._bundled_model()
 

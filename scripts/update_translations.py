@@ -217,7 +217,7 @@ def qm_problems(ts_path: Path = TS_PATH, qm_path: Path = QM_PATH) -> list[str]:
         fresh = Path(scratch) / qm_path.name
         run_lrelease(ts_path, fresh)
         if fresh.read_bytes() != qm_path.read_bytes():
-            return [f"{qm_path.name} is older than {ts_path.name}"]
+            return [f"{qm_path.name} was not compiled from the current {ts_path.name}"]
     return []
 
 

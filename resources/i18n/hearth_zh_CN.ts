@@ -253,7 +253,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     </message>
     <message>
         <source>%1 of %2</source>
-        <translation>第 %1 项，共 %2 项</translation>
+        <translation>%1/%2</translation>
     </message>
 </context>
 <context>
@@ -796,7 +796,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     </message>
     <message>
         <source>%1 tokens of context</source>
-        <translation>%1 词元上下文</translation>
+        <translation>上下文 %1 个词元</translation>
     </message>
     <message>
         <source>no chat template</source>
