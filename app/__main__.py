@@ -19,7 +19,7 @@ from pathlib import Path
 import app.core  # noqa: F401
 from app import APP_NAME
 
-SUBCOMMANDS = ("chat", "chats", "models")
+SUBCOMMANDS = ("chat", "chats", "models", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,4 +16,5 @@ for _name, _value in {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "DO_NOT_TRACK": "1",
 }.items():
-    _os.environ.setdefault(_name, _value)
+    # Unconditional: a user's own HF_HUB_DISABLE_TELEMETRY=0 must not re-enable it in Hearth.
+    _os.environ[_name] = _value

@@ -7,6 +7,7 @@ silent unless the user turned on debug logging.
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
 import os
@@ -14,6 +15,20 @@ from pathlib import Path
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"
 _content_logger = logging.getLogger("hearth.content")
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Creates every log file 0600, including the fresh one after each rollover.
+
+    The stock handler reopens the file with the process umask (usually 0644) when it
+    rotates; logs stay private to the user whatever the umask.
+    """
+
+    def _open(self) -> io.TextIOWrapper:  # type: ignore[override]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        if os.name == "posix":
+            os.fchmod(fd, 0o600)
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 def configure_logging(log_dir: Path, *, debug: bool = False, to_stderr: bool = True) -> Path:
@@ -25,7 +40,7 @@ def configure_logging(log_dir: Path, *, debug: bool = False, to_stderr: bool = T
         if getattr(handler, "_hearth", False):
             root.removeHandler(handler)
             handler.close()
-    file_handler = logging.handlers.RotatingFileHandler(
+    file_handler = _PrivateRotatingFileHandler(
         log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
     )
     if os.name == "posix":

@@ -1,0 +1,880 @@
+"""``python -m app bench``: how much speed Hearth loses against raw llama.cpp, and where.
+
+    bench [--quick] [--model PATH] [--threads N] [--json FILE] [--out-dir DIR]
+
+Three layers run the same model, threads and context in one process:
+
+* **L1 reference**: a bare llama_decode loop (``engine.reference_benchmark``);
+* **L3 engine**: ``Engine.stream_turn`` (template, tokenizer, sampler, detokenizer, reasoning);
+* **L4 app**: the real ``InferenceClient`` + ``MainWindow`` offscreen, the chat view updating,
+  with a 5 ms QTimer heartbeat on the GUI thread recording how late it fires.
+
+Without ``--model`` a random-weight stand-in with DeepSeek-R1-Distill-Qwen-1.5B's exact
+shapes is written once to the cache (a few minutes). ``--quick`` uses the tiny test model
+and few tokens: it checks that every figure is produced (CI), not how fast anything is.
+Figures are printed as a table; ``--json`` and ``--out-dir`` write them to files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+
+#: Histories (prompt tokens) after which the turn-2 TTFT is measured.
+HISTORY_LENGTHS = (512, 2048, 4096)
+HEARTBEAT_MS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class BenchConfig:
+    quick: bool
+    n_ctx: int
+    n_batch: int
+    gen_tokens: int
+    deep_gen_tokens: int
+    depth: int
+    repetitions: int
+    stop_repetitions: int
+    startup_repetitions: int
+    sweep_gen_tokens: int
+    stop_after_s: float
+
+    @classmethod
+    def for_mode(cls, quick: bool) -> BenchConfig:
+        if quick:
+            return cls(True, 4608, 512, 24, 16, 3000, 1, 1, 1, 16, 0.0)
+        return cls(False, 4608, 512, 128, 128, 3000, 3, 3, 3, 48, 0.5)
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="measure speed: bare llama.cpp vs the engine vs the app",
+        description=(
+            "Measure generation speed, latency, load time, memory and GUI responsiveness, "
+            "and compare the app with a bare llama.cpp loop on the same model."
+        ),
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny model, few tokens (CI)")
+    parser.add_argument(
+        "--model", dest="bench_model", metavar="PATH", help="a real GGUF instead of the stand-in"
+    )
+    parser.add_argument("--threads", type=int, default=0, help="llama.cpp threads (0: default)")
+    parser.add_argument("--json", dest="json_path", metavar="FILE", help="write the figures")
+    parser.add_argument(
+        "--out-dir", metavar="DIR", help="write bench.json, bench.md and the PNG chart here"
+    )
+    parser.add_argument("--skip-subprocess", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--heartbeat-child", metavar="FILE", help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.core.errors import HearthError
+    from app.core.logsetup import configure_logging
+    from app.core.paths import app_paths
+
+    paths = app_paths().ensure()
+    configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)))
+    config = BenchConfig.for_mode(bool(args.quick))
+    model_arg = args.bench_model or getattr(args, "model", None)
+    try:
+        model, model_note = _resolve_model(model_arg, config, paths.cache / "bench")
+        threads = _threads(args.threads)
+        if args.heartbeat_child:
+            figures = _heartbeat_child(model, config, threads)
+            Path(args.heartbeat_child).write_text(json.dumps(figures), encoding="utf-8")
+            return EXIT_OK
+        report = _run_all(model, model_note, config, threads, args)
+    except HearthError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    from app.core.bench import markdown_table, write_json
+
+    command = "python -m app bench" + (" --quick" if args.quick else "")
+    if model_arg:
+        command += f" --model {model_arg}"
+    if args.threads:
+        command += f" --threads {args.threads}"
+    table = markdown_table(report, command)
+    print(table)
+    missing = report.missing_keys()
+    if missing:
+        print(f"bench: figures missing: {', '.join(missing)}", file=sys.stderr)
+    if args.json_path:
+        write_json(report, Path(args.json_path))
+    if args.out_dir:
+        out = Path(args.out_dir)
+        write_json(report, out / "bench.json")
+        (out / "bench.md").write_text(table, encoding="utf-8")
+        write_chart(report.series, out / "tok_s_by_position.png")
+    return EXIT_FAILED if missing else EXIT_OK
+
+
+def _say(text: str) -> None:
+    print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+
+def _threads(requested: int) -> int:
+    if requested > 0:
+        return requested
+    from app.core.settings import default_threads
+
+    return int(default_threads())
+
+
+def _resolve_model(model_arg: str | None, config: BenchConfig, cache: Path) -> tuple[Path, str]:
+    if model_arg:
+        return Path(model_arg).expanduser().resolve(), f"{Path(model_arg).name} (given)"
+    if config.quick:
+        from app.core.tinymodel import build_selftest_model
+
+        path = build_selftest_model(cache)
+        return path, f"{path.name} (tiny random-weight Qwen2, quick mode)"
+    from app.core.bench import ensure_standin, progress_printer
+
+    path, spent = ensure_standin(cache, progress=progress_printer("writing the stand-in", _say))
+    note = "random-weight stand-in with DeepSeek-R1-Distill-Qwen-1.5B shapes, Q4_K_M"
+    if spent:
+        note += f" (written in {spent:.0f} s)"
+    return path, f"{path.name}: {note}"
+
+
+# --- synthetic conversations -------------------------------------------------------------
+
+_WORDS_TEXT = (
+    "the model reads each token and the answer grows as the reasoning unfolds so we "
+    "check every step of the proof then write code that sorts numbers quickly while "
+    "memory bandwidth limits how fast a small network can decode on two cores"
+)
+
+
+def filler_text(count_tokens: Callable[[str], int], n_tokens: int, seed: int = 0) -> str:
+    """English-like text of about ``n_tokens`` tokens (by the model's own tokenizer)."""
+    import random
+
+    pool = _WORDS_TEXT.split()
+    rng = random.Random(seed)
+    words: list[str] = []
+    text = ""
+    chars = max(16, n_tokens * 3)
+    for _ in range(4):
+        while len(" ".join(words)) < chars:
+            words.append(rng.choice(pool))
+        text = " ".join(words)
+        have = count_tokens(text)
+        if abs(have - n_tokens) <= max(8, n_tokens // 50):
+            break
+        chars = max(16, int(len(text) * n_tokens / max(1, have)))
+        words = []
+        rng = random.Random(seed)
+    return text
+
+
+def _params(config: BenchConfig, max_tokens: int) -> Any:
+    from app.core.chat import SamplingParams
+
+    # Greedy, no loop guard, no thinking budget: the stand-in never stops by itself, so
+    # every run generates exactly max_tokens tokens at known positions.
+    return SamplingParams(
+        temperature=0.0,
+        max_tokens=max_tokens,
+        seed=1,
+        loop_guard=False,
+        thinking_budget=None,
+        repeat_penalty=1.0,
+    )
+
+
+# --- L3 engine helpers ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class TurnResult:
+    stats: Any
+    reason: str
+    event_times: list[float]
+    text: str
+    reasoning: str
+
+
+def _engine_turn(engine: Any, request: Any) -> TurnResult:
+    from app.core.cancel import TurnControl
+    from app.core.chat import AnswerDelta, ReasoningDelta, TurnFinished
+
+    times: list[float] = []
+    answer: list[str] = []
+    reasoning: list[str] = []
+    clock = time.perf_counter
+    for event in engine.stream_turn(request, TurnControl()):
+        if isinstance(event, ReasoningDelta):
+            times.append(clock())
+            reasoning.append(event.text)
+        elif isinstance(event, AnswerDelta):
+            times.append(clock())
+            answer.append(event.text)
+        elif isinstance(event, TurnFinished):
+            return TurnResult(event.stats, event.reason, times, "".join(answer), "".join(reasoning))
+    raise RuntimeError("the engine ended a turn without TurnFinished")
+
+
+def _run_all(
+    model: Path, model_note: str, config: BenchConfig, threads: int, args: argparse.Namespace
+) -> Any:
+    from app.core import bench
+    from app.core.engine import Engine, cpu_variant, llama_system_info
+
+    started = time.perf_counter()
+    report = bench.BenchReport()
+    report.info.update(
+        date=time.strftime("%Y-%m-%d %H:%M"),
+        mode="quick" if config.quick else "full",
+        machine=bench.machine_info(),
+        model=model_note,
+        n_ctx=config.n_ctx,
+        n_batch=config.n_batch,
+        n_threads=threads,
+        gen_tokens=config.gen_tokens,
+        deep_gen_tokens=config.deep_gen_tokens,
+        depth=config.depth,
+        repetitions=config.repetitions,
+        omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", "(default)"),
+    )
+    sampler = bench.RssSampler()
+    with sampler:
+        _say(f"model {model}")
+        # Load: cold (evicted from the page cache), then warm.
+        evicted = bench.evict_from_page_cache(model)
+        t0 = time.perf_counter()
+        engine = Engine.load(model, n_ctx=config.n_ctx, n_threads=threads, n_batch=config.n_batch)
+        load_cold = (time.perf_counter() - t0) * 1000
+        engine.close()
+        t0 = time.perf_counter()
+        engine = Engine.load(model, n_ctx=config.n_ctx, n_threads=threads, n_batch=config.n_batch)
+        report.set("load_warm_ms", (time.perf_counter() - t0) * 1000)
+        report.set("load_cold_ms", load_cold if evicted else math.nan)
+        report.info["cpu_variant"] = cpu_variant()
+        report.info["llama_system_info"] = llama_system_info()
+        _say(f"loaded: cold {load_cold:.0f} ms, warm {report.figures['load_warm_ms']:.0f} ms")
+        try:
+            _engine_phases(engine, config, report)
+        finally:
+            engine.close()
+        report.set("engine_peak_rss_mb", sampler.peak.total_mb)
+
+        sampler.reset()
+        _app_phase(model, config, threads, report)
+        report.set("peak_rss_mb", sampler.peak.total_mb)
+        report.set("peak_rss_file_mb", sampler.peak.file_mb)
+        report.set("peak_rss_anon_mb", sampler.peak.anon_mb)
+
+    report.set("app_vs_reference_first512", _ratio(report, "app_tg_tok_s", "reference_tg_tok_s"))
+    report.set(
+        "app_vs_reference_deep", _ratio(report, "app_tg_deep_tok_s", "reference_tg_deep_tok_s")
+    )
+    report.set(
+        "engine_vs_reference_first512", _ratio(report, "engine_tg_tok_s", "reference_tg_tok_s")
+    )
+    report.set(
+        "engine_vs_reference_deep",
+        _ratio(report, "engine_tg_deep_tok_s", "reference_tg_deep_tok_s"),
+    )
+
+    _say("start-up to a shown window")
+    report.set(
+        "startup_window_ms",
+        bench.median(_startup_ms() for _ in range(config.startup_repetitions)),
+    )
+    _say("thread sweep")
+    _thread_sweep(model, config, report)
+    if not args.skip_subprocess:
+        _say("OMP_WAIT_POLICY default vs passive (GUI heartbeat)")
+        _omp_comparison(model, config, threads, args, report)
+    report.info["duration_s"] = round(time.perf_counter() - started, 1)
+    report.info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    return report
+
+
+def _ratio(report: Any, a: str, b: str) -> float:
+    from app.core.bench import ratio
+
+    return ratio(report.figures.get(a, math.nan), report.figures.get(b, math.nan))
+
+
+def _engine_phases(engine: Any, config: BenchConfig, report: Any) -> None:
+    from app.core import bench
+    from app.core.chat import ChatMessage, TurnRequest
+    from app.core.engine import reference_benchmark
+
+    def count(text: str) -> int:
+        return len(engine.tokenize(text))
+
+    # -- shallow: a short question, first tokens of the answer --
+    shallow = TurnRequest(
+        messages=(ChatMessage("user", "Explain how a hash map works, step by step."),),
+        params=_params(config, config.gen_tokens),
+    )
+    prompt_tokens = engine._fit_prompt(shallow).tokens
+    _say(f"L1 reference, shallow ({len(prompt_tokens)} prompt tokens)")
+    ref_shallow = []
+    for _ in range(config.repetitions):
+        engine.reset_cache()  # each pass evaluates the whole prompt, like a fresh chat
+        ref_shallow += reference_benchmark(
+            "", engine=engine, prompt=prompt_tokens, gen_tokens=config.gen_tokens
+        )
+    report.set("reference_tg_tok_s", bench.median(r.tokens_per_s for r in ref_shallow))
+    ref_prompt_ms = bench.median(r.prompt_ms for r in ref_shallow)
+    report.series["reference"] = bench.windowed_rates(
+        ref_shallow[-1].token_times, ref_shallow[-1].start_position, 16
+    )
+
+    _say("L3 engine, shallow")
+    shallow_turns = []
+    for _ in range(config.repetitions):
+        engine.reset_cache()
+        shallow_turns.append(_engine_turn(engine, shallow))
+    report.set("engine_tg_tok_s", bench.median(t.stats.tokens_per_s for t in shallow_turns))
+    ttft = bench.median(t.stats.ttft_ms for t in shallow_turns)
+    report.set("ttft_ms", ttft)
+    one_decode_ms = 1000 / report.figures["reference_tg_tok_s"]
+    report.set("ttft_reference_prompt_ms", ref_prompt_ms)
+    report.set("ttft_overhead_ms", ttft - ref_prompt_ms - one_decode_ms)
+    last = shallow_turns[-1]
+    report.series["engine"] = bench.windowed_rates(last.event_times, last.stats.prompt_tokens, 16)
+
+    # -- deep: a long earlier exchange fills the context to ~depth tokens --
+    history_user = filler_text(count, config.depth // 3, seed=1)
+    history_answer = filler_text(count, config.depth * 2 // 3, seed=2)
+    deep = TurnRequest(
+        messages=(
+            ChatMessage("user", history_user),
+            ChatMessage("assistant", history_answer),
+            ChatMessage("user", "Now summarise all of that in detail."),
+        ),
+        params=_params(config, config.deep_gen_tokens),
+    )
+    deep_tokens = engine._fit_prompt(deep).tokens
+    report.info["deep_prompt_tokens"] = len(deep_tokens)
+    _say(f"L1 reference, deep ({len(deep_tokens)} prompt tokens)")
+    engine.reset_cache()
+    ref_deep = reference_benchmark(
+        "",
+        engine=engine,
+        prompt=deep_tokens,
+        gen_tokens=config.deep_gen_tokens,
+        repetitions=config.repetitions,
+    )
+    report.set("reference_tg_deep_tok_s", bench.median(r.tokens_per_s for r in ref_deep))
+    report.set("reference_pp_tok_s", ref_deep[0].prompt_tokens_per_s)
+    report.series["reference"] += bench.windowed_rates(
+        ref_deep[-1].token_times, ref_deep[-1].start_position, 16
+    )
+    _say("L3 engine, deep")
+    # The KV cache already holds the prompt: each turn evaluates only its last token.
+    deep_turns = [_engine_turn(engine, deep) for _ in range(config.repetitions)]
+    report.set("engine_tg_deep_tok_s", bench.median(t.stats.tokens_per_s for t in deep_turns))
+    last = deep_turns[-1]
+    report.series["engine"] += bench.windowed_rates(last.event_times, last.stats.prompt_tokens, 16)
+
+    # -- turn 2 after a growing history: only the new tokens should be evaluated --
+    _say("turn-2 TTFT by history length")
+    engine.reset_cache()
+    by_history: dict[str, float] = {}
+    evaluated: dict[str, float] = {}
+    messages: list[Any] = []
+    prompt_speeds: list[float] = []
+    for target in HISTORY_LENGTHS:
+        have = len(engine._fit_prompt(TurnRequest(messages=(*messages, _USER_Q))).tokens)
+        grow = max(16, target - have)
+        messages += [
+            ChatMessage("user", filler_text(count, grow // 2, seed=target)),
+            ChatMessage("assistant", filler_text(count, grow - grow // 2, seed=target + 1)),
+        ]
+        first = TurnRequest(messages=(*messages, _USER_Q), params=_params(config, 4))
+        turn1 = _engine_turn(engine, first)
+        if turn1.stats.evaluated_tokens > 256:
+            prompt_speeds.append(turn1.stats.prompt_tokens_per_s)
+        messages += [_USER_Q, ChatMessage("assistant", turn1.text, turn1.reasoning)]
+        second = TurnRequest(messages=(*messages, _USER_FOLLOW_UP), params=_params(config, 4))
+        turn2 = _engine_turn(engine, second)
+        by_history[str(target)] = turn2.stats.ttft_ms
+        evaluated[str(target)] = float(turn2.stats.evaluated_tokens)
+        messages += [_USER_FOLLOW_UP, ChatMessage("assistant", turn2.text, turn2.reasoning)]
+        _say(
+            f"  history {turn2.stats.cached_tokens} tokens: turn-2 TTFT "
+            f"{turn2.stats.ttft_ms:.0f} ms, evaluated {turn2.stats.evaluated_tokens}"
+        )
+    report.set("turn2_ttft_ms_by_history", by_history)
+    report.set("turn2_evaluated_tokens_by_history", evaluated)
+    report.set("engine_pp_tok_s", bench.median(prompt_speeds))
+
+
+def _make_chat_messages() -> tuple[Any, Any]:
+    from app.core.chat import ChatMessage
+
+    return (
+        ChatMessage("user", "What is the next step?"),
+        ChatMessage("user", "And after that, what changes?"),
+    )
+
+
+_USER_Q, _USER_FOLLOW_UP = _make_chat_messages()
+
+
+# --- L4: the app ---------------------------------------------------------------------------
+
+
+class Heartbeat:
+    """A 5 ms QTimer on the GUI thread; records how late each tick fires while active."""
+
+    def __init__(self, interval_ms: int = HEARTBEAT_MS) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval_s = interval_ms / 1000
+        self.lateness_ms: list[float] = []
+        self.active = False
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self.active:
+            self.lateness_ms.append(max(0.0, (now - self._last - self.interval_s) * 1000))
+        self._last = now
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.active = True
+
+    def pause(self) -> None:
+        self.active = False
+
+    def stop(self) -> None:
+        self.active = False
+        self._timer.stop()
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
+    """Run the Qt event loop until ``condition()`` holds or the time is up."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    deadline = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        assert app is not None
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 20)
+    return True
+
+
+@dataclass(slots=True)
+class AppSession:
+    window: Any
+    client: Any
+    store: Any
+    heartbeat: Heartbeat
+    finished: list[tuple[str, Any, float]]
+    first_tokens: list[float]
+    event_times: list[float]
+    progress: list[float]
+
+
+def _open_app(model: Path | None, config: BenchConfig, threads: int, data_dir: Path) -> Any:
+    """QApplication (offscreen), store, InferenceClient and MainWindow, as the app builds them."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.settings import Settings
+    from app.core.store import ChatStore
+    from app.ui.main_window import MainWindow
+    from app.workers.inference import InferenceClient
+
+    app = QApplication.instance() or QApplication(["hearth-bench"])
+    store = ChatStore.open(data_dir / "bench-chats.sqlite3")
+    client = InferenceClient()
+    settings = Settings(
+        sampling=_params(config, config.gen_tokens),
+        context_length=config.n_ctx,
+        threads=threads,
+    )
+    window = MainWindow(settings=settings, store=store, client=client)
+    window.resize(1100, 800)
+    window.show()
+    session = AppSession(window, client, store, Heartbeat(), [], [], [], [])
+    window.controller.generation_finished.connect(
+        lambda reason, stats: session.finished.append((reason, stats, time.perf_counter()))
+    )
+    client.tokens_ready.connect(lambda *_: session.first_tokens.append(time.perf_counter()))
+    client.prompt_progressed.connect(lambda *_: session.progress.append(time.perf_counter()))
+    if model is not None:
+        loaded: list[Any] = []
+        client.model_loaded.connect(lambda info, _warning: loaded.append(info))
+        client.model_load_failed.connect(lambda message: loaded.append(message))
+        window.load_model(str(model))
+        if not wait_until(lambda: bool(loaded), 120) or isinstance(loaded[0], str):
+            raise RuntimeError(f"the app could not load the model: {loaded}")
+        _record_event_times(client, session.event_times)
+    _ = app
+    return session
+
+
+def _record_event_times(client: Any, sink: list[float]) -> None:
+    """Wrap the worker's engine so each text event's time is noted (one list append)."""
+    from app.core.chat import AnswerDelta, ReasoningDelta
+
+    engine = client._worker._engine
+    original = engine.stream_turn
+    clock = time.perf_counter
+
+    def stream_turn(request: Any, control: Any) -> Iterator[Any]:
+        for event in original(request, control):
+            if isinstance(event, (ReasoningDelta, AnswerDelta)):
+                sink.append(clock())
+            yield event
+
+    engine.stream_turn = stream_turn
+
+
+def _close_app(session: AppSession) -> None:
+    session.heartbeat.stop()
+    session.client.shutdown(timeout_ms=5000)
+    session.window.close()
+    session.window.deleteLater()
+    session.store.close()
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def _app_turn(session: AppSession, start: Callable[[], Any], timeout_s: float = 600) -> Any:
+    """Start a turn, keep the heartbeat on until it finishes; returns (reason, stats, ttft)."""
+    session.finished.clear()
+    session.first_tokens.clear()
+    session.event_times.clear()
+    session.heartbeat.start()
+    t0 = time.perf_counter()
+    start()
+    ok = wait_until(lambda: bool(session.finished), timeout_s)
+    session.heartbeat.pause()
+    if not ok:
+        raise RuntimeError("the app's turn did not finish in time")
+    reason, stats, _ended = session.finished[0]
+    ttft = (session.first_tokens[0] - t0) * 1000 if session.first_tokens else math.nan
+    return reason, stats, ttft
+
+
+def _app_phase(model: Path, config: BenchConfig, threads: int, report: Any) -> None:
+    from app.core import bench
+
+    with tempfile.TemporaryDirectory(prefix="hearth-bench-") as tmp:
+        session = _open_app(model, config, threads, Path(tmp))
+        try:
+            _app_measure(session, config, report)
+        finally:
+            _close_app(session)
+    lateness = session.heartbeat.lateness_ms
+    summary = bench.lateness_summary(lateness)
+    report.set("heartbeat_p50_ms", summary["p50"])
+    report.set("heartbeat_p99_ms", summary["p99"])
+    report.set("heartbeat_max_ms", summary["max"])
+    report.set("heartbeat_samples", summary["count"])
+
+
+def _app_measure(session: AppSession, config: BenchConfig, report: Any) -> None:
+    from app.core import bench
+
+    window, controller = session.window, session.window.controller
+    engine = session.client._worker._engine
+
+    def count(text: str) -> int:
+        return len(engine.tokenize(text))
+
+    _say("L4 app, shallow")
+    rates, ttfts = [], []
+    for rep in range(config.repetitions):
+        controller.new_conversation()
+        text = "Explain how a hash map works, step by step." + (f" ({rep})" if rep else "")
+        _reason, stats, ttft = _app_turn(session, lambda t=text: controller.send(t))
+        rates.append(stats.tokens_per_s)
+        ttfts.append(ttft)
+    report.set("app_tg_tok_s", bench.median(rates))
+    report.set("app_ttft_ms", bench.median(ttfts))
+    report.series["app"] = bench.windowed_rates(list(session.event_times), stats.prompt_tokens, 16)
+
+    _say("L4 app, deep (the long exchange is in the chat's history)")
+    store = session.store
+    conversation = store.create_conversation(title="deep")
+    user = store.add_message(
+        conversation.id, None, "user", filler_text(count, config.depth // 3, seed=1)
+    )
+    store.add_message(
+        conversation.id, user.id, "assistant", filler_text(count, config.depth * 2 // 3, seed=2)
+    )
+    controller.open_conversation(conversation.id)
+    _set_max_tokens(window, config.deep_gen_tokens)
+    deep_rates = []
+    for rep in range(config.repetitions):
+        if rep == 0:
+            start: Callable[[], Any] = partial(
+                controller.send, "Now summarise all of that in detail."
+            )
+        else:
+            answer_id = window.chat_view.messages[-1].message_id
+            start = lambda a=answer_id: controller.regenerate(a)  # noqa: E731
+        _reason, stats, _ttft = _app_turn(session, start)
+        deep_rates.append(stats.tokens_per_s)
+    report.set("app_tg_deep_tok_s", bench.median(deep_rates))
+    report.series["app"] += bench.windowed_rates(list(session.event_times), stats.prompt_tokens, 16)
+
+    _say("stop latency, decode and prefill")
+    _set_max_tokens(window, 100000)
+    stop_decode, stop_prefill = [], []
+    for rep in range(config.stop_repetitions):
+        controller.new_conversation()
+        stop_decode.append(
+            _stop_latency(
+                session, f"Tell me a long story ({rep}).", tokens=True, after=config.stop_after_s
+            )
+        )
+        controller.new_conversation()
+        long_text = filler_text(count, 2000, seed=100 + rep)
+        stop_prefill.append(
+            _stop_latency(session, long_text, tokens=False, after=config.stop_after_s)
+        )
+    report.set("stop_decode_ms", bench.median(stop_decode))
+    report.set("stop_prefill_ms", bench.median(stop_prefill))
+
+
+def _set_max_tokens(window: Any, max_tokens: int) -> None:
+    settings = window.settings
+    window.settings = replace(settings, sampling=replace(settings.sampling, max_tokens=max_tokens))
+    window.controller.settings = window.settings
+
+
+def _stop_latency(session: AppSession, text: str, *, tokens: bool, after: float) -> float:
+    """Milliseconds from Stop to the turn's end, during decode or during prefill.
+
+    Stop is pressed ``after`` seconds into the phase: after the first tokens arrive
+    (decode), or after the prompt evaluation has begun (prefill).
+    """
+    controller = session.window.controller
+    session.finished.clear()
+    session.first_tokens.clear()
+    session.progress.clear()
+    session.heartbeat.start()
+    controller.send(text)
+    phase_started = session.first_tokens if tokens else session.progress
+    wait_until(lambda: bool(phase_started) or bool(session.finished), 120)
+    target = time.perf_counter() + after
+    wait_until(lambda: time.perf_counter() >= target or bool(session.finished), after + 5)
+    if session.finished:  # finished before the stop: nothing to measure
+        session.heartbeat.pause()
+        return math.nan
+    stopped = time.perf_counter()
+    controller.stop()
+    wait_until(lambda: bool(session.finished), 30)
+    session.heartbeat.pause()
+    if not session.finished:
+        return math.nan
+    return (session.finished[0][2] - stopped) * 1000
+
+
+# --- start-up, threads, OpenMP -------------------------------------------------------------
+
+_STARTUP_CHILD = r"""
+import os, sys, time, tempfile
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from app.core.paths import app_paths
+from app.core.settings import Settings
+from app.main import Application
+from PySide6.QtCore import QEvent, QObject, QTimer
+
+class FirstPaint(QObject):
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.Paint:
+            print(f"PAINTED {time.time():.6f}", flush=True)
+            os._exit(0)
+        return False
+
+app = Application(app_paths().ensure(), Settings())
+watcher = FirstPaint()
+app.window.installEventFilter(watcher)
+app.start()
+QTimer.singleShot(0, lambda: app.window.repaint())
+QTimer.singleShot(10000, lambda: os._exit(3))
+app.qt_app.exec()
+"""
+
+
+def _startup_ms() -> float:
+    """Process start to the main window's first paint (no model), in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="hearth-start-") as tmp:
+        env = dict(os.environ, HEARTH_DATA_DIR=tmp, QT_QPA_PLATFORM="offscreen")
+        started = time.time()
+        result = subprocess.run(
+            [sys.executable, "-c", _STARTUP_CHILD],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=str(Path(__file__).resolve().parents[2]),
+        )
+    for line in result.stdout.splitlines():
+        if line.startswith("PAINTED "):
+            return (float(line.split()[1]) - started) * 1000
+    _say(f"start-up child failed: {result.stderr[-500:]}")
+    return math.nan
+
+
+def _thread_sweep(model: Path, config: BenchConfig, report: Any) -> None:
+    from app.core import bench
+    from app.core.engine import reference_benchmark
+
+    top = max(2, os.cpu_count() or 1)
+    for n in range(1, top + 1):
+        runs = reference_benchmark(
+            model,
+            prompt="Explain how a hash map works, step by step. " * 4,
+            gen_tokens=config.sweep_gen_tokens,
+            repetitions=max(1, config.repetitions - 1),
+            n_ctx=1024,
+            n_threads=n,
+            n_batch=config.n_batch,
+        )
+        report.set(f"threads_{n}_tg_tok_s", bench.median(r.tokens_per_s for r in runs))
+        report.set(f"threads_{n}_pp_tok_s", runs[0].prompt_tokens_per_s)
+        _say(f"  {n} threads: {report.figures[f'threads_{n}_tg_tok_s']:.1f} tok/s")
+
+
+def _omp_comparison(
+    model: Path, config: BenchConfig, threads: int, args: argparse.Namespace, report: Any
+) -> None:
+    for label, policy in (("omp_default", None), ("omp_passive", "PASSIVE")):
+        env = dict(os.environ)
+        env.pop("OMP_WAIT_POLICY", None)
+        if policy:
+            env["OMP_WAIT_POLICY"] = policy
+        with tempfile.TemporaryDirectory(prefix="hearth-omp-") as tmp:
+            out = Path(tmp) / "figures.json"
+            command = [sys.executable, "-m", "app", "--data-dir", tmp]
+            command += ["bench", "--heartbeat-child", str(out), "--threads", str(threads)]
+            command += ["--model", str(model)] + (["--quick"] if config.quick else [])
+            result = subprocess.run(
+                command, env=env, capture_output=True, text=True, timeout=900,
+                cwd=str(Path(__file__).resolve().parents[2]),
+            )  # fmt: skip
+            if result.returncode != 0 or not out.exists():
+                _say(f"{label} child failed: {result.stderr[-500:]}")
+                continue
+            for key, value in json.loads(out.read_text(encoding="utf-8")).items():
+                report.set(f"{label}_{key}", float(value) if value is not None else math.nan)
+
+
+def _heartbeat_child(model: Path, config: BenchConfig, threads: int) -> dict[str, float | None]:
+    """One app turn with the heartbeat (run in a child so OMP_WAIT_POLICY takes effect)."""
+    from app.core import bench
+
+    with tempfile.TemporaryDirectory(prefix="hearth-hb-") as tmp:
+        session = _open_app(model, config, threads, Path(tmp))
+        try:
+            rates = []
+            for rep in range(max(1, config.repetitions - 1)):
+                session.window.controller.new_conversation()
+                text = f"Explain how a hash map works ({rep})."
+                _r, stats, _t = _app_turn(session, lambda t=text: session.window.controller.send(t))
+                rates.append(stats.tokens_per_s)
+        finally:
+            _close_app(session)
+    summary = bench.lateness_summary(session.heartbeat.lateness_ms)
+    figures = {
+        "heartbeat_p50_ms": summary["p50"],
+        "heartbeat_p99_ms": summary["p99"],
+        "heartbeat_max_ms": summary["max"],
+        "app_tg_tok_s": bench.median(rates),
+    }
+    return {k: (None if math.isnan(v) else v) for k, v in figures.items()}
+
+
+# --- the chart -----------------------------------------------------------------------------
+
+_COLOURS = {"reference": "#1f77b4", "engine": "#2ca02c", "app": "#d62728"}
+
+
+def write_chart(series: dict[str, list[tuple[float, float]]], path: Path) -> None:
+    """tok/s against context position, one colour per layer (QPainter, no matplotlib)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPen
+
+    _app = QGuiApplication.instance() or QGuiApplication(["hearth-chart"])
+    width, height, margin = 900, 500, 70
+    image = QImage(width, height, QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    points = [p for values in series.values() for p in values]
+    if not points:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(str(path))
+        return
+    x_max = max(x for x, _ in points) * 1.05 or 1.0
+    y_max = max(y for _, y in points) * 1.15 or 1.0
+    plot = QRectF(margin, 30, width - margin - 20, height - margin - 30)
+
+    def to_screen(x: float, y: float) -> QPointF:
+        return QPointF(
+            plot.left() + plot.width() * x / x_max, plot.bottom() - plot.height() * y / y_max
+        )
+
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(QFont("Sans", 9))
+    painter.setPen(QPen(QColor("#888888"), 1))
+    painter.drawRect(plot)
+    for i in range(6):
+        y = y_max * i / 5
+        p = to_screen(0, y)
+        painter.drawText(
+            QRectF(0, p.y() - 8, margin - 6, 16), Qt.AlignmentFlag.AlignRight, f"{y:.1f}"
+        )
+        x = x_max * i / 5
+        q = to_screen(x, 0)
+        painter.drawText(
+            QRectF(q.x() - 30, plot.bottom() + 4, 60, 16), Qt.AlignmentFlag.AlignCenter, f"{x:.0f}"
+        )
+    axis_label = "context position of the generated token"
+    painter.drawText(
+        QRectF(plot.left(), height - 24, plot.width(), 18), Qt.AlignmentFlag.AlignCenter, axis_label
+    )
+    painter.save()
+    painter.translate(14, plot.center().y())
+    painter.rotate(-90)
+    painter.drawText(QRectF(-60, -8, 120, 16), Qt.AlignmentFlag.AlignCenter, "tokens/s")
+    painter.restore()
+    for index, (name, values) in enumerate(series.items()):
+        colour = QColor(_COLOURS.get(name, "#555555"))
+        painter.setPen(QPen(colour, 2))
+        painter.setBrush(colour)
+        for x, y in values:
+            painter.drawEllipse(to_screen(x, y), 3, 3)
+        painter.drawText(QPointF(plot.left() + 10 + 110 * index, 20), f"● {name}")
+    painter.end()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(str(path))
