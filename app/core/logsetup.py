@@ -24,11 +24,13 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     rotates; logs stay private to the user whatever the umask.
     """
 
-    def _open(self) -> io.TextIOWrapper:  # type: ignore[override]
+    def _open(self) -> io.TextIOWrapper:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         if os.name == "posix":
             os.fchmod(fd, 0o600)
-        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        stream = open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        assert isinstance(stream, io.TextIOWrapper)  # text mode always gives one
+        return stream
 
 
 def configure_logging(log_dir: Path, *, debug: bool = False, to_stderr: bool = True) -> Path:
