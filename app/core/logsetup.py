@@ -28,7 +28,8 @@ class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         if os.name == "posix":
             os.fchmod(fd, 0o600)
-        stream = open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        # The handler owns and closes this stream; a context manager would close it now.
+        stream = open(fd, self.mode, encoding=self.encoding, errors=self.errors)  # noqa: SIM115
         assert isinstance(stream, io.TextIOWrapper)  # text mode always gives one
         return stream
 
