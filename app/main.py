@@ -58,6 +58,7 @@ class Application:
         from app.ui import render
 
         self.window.chat_view.set_theme(render.theme_for(self.dark))
+        self.downloads, self.model_panel_error = self._attach_model_panel()
         self.window.settings_changed.connect(self._save_settings)
         self._initial_model = model or settings.last_model or self._bundled_model()
 
@@ -71,6 +72,30 @@ class Application:
             log.warning("chat store is from a newer version: %s", exc.detail or exc)
             return ChatStore.open(self.paths.database, read_only=True), str(exc)
         return store, store.report.message
+
+    def _attach_model_panel(self) -> tuple[Any, str]:
+        """The model manager page and its download worker (downloads outlive the page)."""
+        from app.core.catalog import load_catalog
+        from app.core.errors import HearthError
+        from app.ui.model_panel import ModelPanel
+        from app.workers.downloads import DownloadWorker
+
+        worker = DownloadWorker(gateway=self.gateway, models_dir=self.paths.models)
+        try:
+            catalog = load_catalog()
+        except HearthError as exc:
+            # A broken user catalog must not keep the app from starting; say what is wrong.
+            log.warning("catalog: %s", exc)
+            return worker, str(exc)
+        panel = ModelPanel(
+            catalog=catalog,
+            settings=self.settings,
+            gateway=self.gateway,
+            models_dir=self.paths.models,
+            worker=worker,
+        )
+        self.window.attach_model_panel(panel)
+        return worker, ""
 
     @staticmethod
     def _bundled_model() -> str | None:
@@ -90,8 +115,9 @@ class Application:
 
     def start(self) -> None:
         self.window.show()
-        if self.store_message:
-            self.window.show_error(self.store_message)
+        for message in (self.store_message, self.model_panel_error):
+            if message:
+                self.window.show_error(message)
         if self._initial_model:
             if Path(self._initial_model).exists():
                 self.window.load_model(self._initial_model)
@@ -101,9 +127,15 @@ class Application:
                         "%1", self._initial_model
                     )
                 )
+        else:
+            # First run: open on the model manager with the default model selected.
+            self.window.show_model_manager()
 
     def shutdown(self) -> None:
+        # Stop generation first (the window may already have), then downloads (their
+        # .part files are kept for the next start), then the network and the store.
         self.client.shutdown(timeout_ms=1000)
+        self.downloads.shutdown(timeout_ms=5000)
         self.gateway.close()
         close = getattr(self.store, "close", None)
         if callable(close):

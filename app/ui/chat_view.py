@@ -7,6 +7,7 @@ open tail block is re-rendered, never the whole answer) and in full once at the 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,34 @@ from app.ui import render
 
 #: Messages are identified by the store's ids (strings).
 MessageId = str
+
+_renderer_warmed = False
+
+
+def _warm_renderer() -> None:
+    """Import the math and Python-highlighting code off the GUI thread, once.
+
+    The first formula or code block of the first answer otherwise pays these imports on
+    the GUI thread mid-stream (a ~100 ms freeze, measured by scripts/bench_gui.py). The
+    reasoning phase that precedes an answer gives this thread time to finish.
+    """
+    global _renderer_warmed
+    if _renderer_warmed:
+        return
+    _renderer_warmed = True
+
+    def work() -> None:
+        try:
+            from pygments.lexers import get_lexer_by_name
+
+            zm = render._ziamath()
+            if zm is not None:  # the first layout reads the math font's tables
+                zm.Latex(r"\frac{a}{b} + \sum_{k=0}^{n} x_k^2", size=16).svgxml()
+            get_lexer_by_name("python")
+        except Exception:  # only a warm-up: the renderer will import (or fail) as before
+            return
+
+    threading.Thread(target=work, name="render-warmup", daemon=True).start()
 
 
 def _small_button(text: str, tooltip: str, parent: QWidget) -> QToolButton:
@@ -68,7 +97,11 @@ class AutoHeightBrowser(QTextBrowser):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
-        self.document().setTextWidth(self.viewport().width())
+        # setTextWidth lays out the whole document again. Streaming changes only the
+        # height (setFixedHeight in _fit), so relayout only when the width really changed.
+        width = self.viewport().width()
+        if self.document().textWidth() != width:
+            self.document().setTextWidth(width)
         self._fit()
 
     def sizeHint(self) -> QSize:
@@ -286,6 +319,7 @@ class AssistantMessageWidget(MessageWidget):
         self._tail_start = 0
         self.regenerate_button.setEnabled(False)
         self.continue_button.setVisible(False)
+        _warm_renderer()
 
     def resume_streaming(self) -> None:
         """Continue an interrupted answer: keep the text, stream more after it."""
@@ -474,6 +508,7 @@ class ChatView(QScrollArea):
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(500)
         self._live_timer.timeout.connect(self._tick_live)
+        _warm_renderer()  # while the user types the first question, not mid-answer
 
     # --- content ---
     @property

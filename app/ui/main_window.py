@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.client = client
         self.gateway = gateway
         self.settings_dialog: SettingsDialog | None = None
+        self.model_panel: Any = None
         self.setWindowTitle("Hearth")
         self.resize(QSize(1100, 760))
         self.setAccessibleName("Hearth")
@@ -389,8 +390,21 @@ class MainWindow(QMainWindow):
             n_threads=self.settings.effective_threads(),
         )
 
+    def attach_model_panel(self, panel: Any) -> None:
+        """Add the model manager (built by the composition root) as a page."""
+        self.model_panel = panel
+        self.pages.addWidget(panel)
+        panel.back_requested.connect(self.show_chat)
+        panel.use_model_requested.connect(self._use_model)
+
+    def _use_model(self, path: str) -> None:
+        self.load_model(path)
+        self.show_chat()
+
     def show_model_manager(self) -> None:
-        """Overridden by the composition root once the model panel is attached."""
+        if self.model_panel is not None:
+            self.model_panel.set_settings(self.settings)
+            self.pages.setCurrentWidget(self.model_panel)
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(
@@ -417,6 +431,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.controller.apply_settings(settings)
         self._sync_offline()
+        if self.model_panel is not None:
+            self.model_panel.set_settings(settings)
         if settings.theme != old.theme:
             app = QApplication.instance()
             if isinstance(app, QApplication):

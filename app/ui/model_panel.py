@@ -14,6 +14,7 @@ hidden. Everything here runs on the GUI thread.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -472,7 +473,8 @@ class ModelPanel(QWidget):
 
     def state_text(self, row: ModelRow) -> str:
         percent = row.percent
-        number = f"{percent:.0f}" if percent is not None else ""
+        # Rounded down, as the progress bar does: never "100%" before the file is complete.
+        number = str(math.floor(percent)) if percent is not None else ""
         state = row.state
         if state == "absent":
             return self.tr("Not downloaded")
@@ -1014,7 +1016,7 @@ class ModelPanel(QWidget):
                 self.progress_bar.setRange(0, 0)  # busy, size unknown yet
             else:
                 self.progress_bar.setRange(0, PROGRESS_SCALE)
-                self.progress_bar.setValue(round(percent * PROGRESS_SCALE / 100))
+                self.progress_bar.setValue(math.floor(percent * PROGRESS_SCALE / 100))
             self.progress_label.setText(self._progress_details(row, progress))
             self.progress_box.setVisible(True)
             return
