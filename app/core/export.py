@@ -14,6 +14,7 @@ export gives identical JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -536,21 +537,5 @@ def _repair_tree(messages: list[StoredMessage]) -> tuple[list[StoredMessage], in
             current = parents[current]
     if not fixed:
         return messages, 0
-    repaired = [
-        StoredMessage(
-            id=m.id,
-            conversation_id=m.conversation_id,
-            parent_id=None,
-            role=m.role,
-            content=m.content,
-            reasoning=m.reasoning,
-            state=m.state,
-            created=m.created,
-            updated=m.updated,
-            provenance=m.provenance,
-        )
-        if m.id in fixed
-        else m
-        for m in messages
-    ]
+    repaired = [dataclasses.replace(m, parent_id=None) if m.id in fixed else m for m in messages]
     return repaired, len(fixed)

@@ -22,6 +22,7 @@ All methods must be called from the thread that opened the store.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -872,18 +873,7 @@ def _recovered_conversations(
 
 
 def _with_parent(message: StoredMessage, parent_id: str | None) -> StoredMessage:
-    return StoredMessage(
-        id=message.id,
-        conversation_id=message.conversation_id,
-        parent_id=parent_id,
-        role=message.role,
-        content=message.content,
-        reasoning=message.reasoning,
-        state=message.state,
-        created=message.created,
-        updated=message.updated,
-        provenance=message.provenance,
-    )
+    return dataclasses.replace(message, parent_id=parent_id)
 
 
 # --- The store -------------------------------------------------------------------------
