@@ -69,13 +69,15 @@ def seed_store(language: str) -> None:
         store.add_message(conversation.id, None, "user", title)
     question = QUESTION_ZH if language == "zh_CN" else QUESTION_EN
     conversation = store.create_conversation()
-    user, answer = store.start_turn(conversation.id, None, question)
+    _user, answer = store.start_turn(conversation.id, None, question)
     stats = TurnStats(generated_tokens=412, tokens_per_s=14.2, ttft_ms=380.0, seed=42)
     store.finish_message(
         answer.id,
         content=ANSWER,
         reasoning=REASONING,
-        provenance=build_provenance(None, SamplingParams(), stats, extra={"reasoning_seconds": 9.4}),
+        provenance=build_provenance(
+            None, SamplingParams(), stats, extra={"reasoning_seconds": 9.4}
+        ),
     )
     store.close()
 

@@ -37,6 +37,9 @@ LANGUAGE = "zh_CN"
 I18N_DIR = ROOT / "resources" / "i18n"
 TS_PATH = I18N_DIR / f"hearth_{LANGUAGE}.ts"
 QM_PATH = I18N_DIR / f"hearth_{LANGUAGE}.qm"
+#: English needs a translation file only for plurals ("%n token(s)" -> "1 token", "2 tokens").
+EN_TS_PATH = I18N_DIR / "hearth_en.ts"
+EN_QM_PATH = I18N_DIR / "hearth_en.qm"
 #: Folders (relative to the repository) whose modules hold user-visible strings.
 SOURCE_DIRS = ("app/ui", "app/workers")
 
@@ -83,20 +86,27 @@ def source_files(root: Path = ROOT) -> list[Path]:
     return sorted(path for folder in SOURCE_DIRS for path in (root / folder).glob("*.py"))
 
 
-def run_lupdate(ts_path: Path, sources: Sequence[Path] | None = None) -> None:
+def run_lupdate(
+    ts_path: Path,
+    sources: Sequence[Path] | None = None,
+    *,
+    language: str = LANGUAGE,
+    plural_only: bool = False,
+) -> None:
     """Merge the strings of ``sources`` into ``ts_path`` (created when missing)."""
     files = list(sources) if sources is not None else source_files()
     command = [
         tool("lupdate"),
         "-silent",
         "-no-obsolete",
+        *(["-pluralonly"] if plural_only else []),
         # No file/line references: the .ts then changes only when strings change.
         "-locations",
         "none",
         "-source-language",
         "en",
         "-target-language",
-        LANGUAGE,
+        language,
         *(str(path) for path in files),
         "-ts",
         str(ts_path),
@@ -175,7 +185,11 @@ def _markers(text: str) -> dict[str, object]:
     }
 
 
-def message_problems(message: Message) -> list[str]:
+#: How many plural forms each shipped language has.
+PLURAL_FORMS = {LANGUAGE: 1, "en": 2}
+
+
+def message_problems(message: Message, language: str = LANGUAGE) -> list[str]:
     """What is wrong with one message: unfinished, empty, or markers that differ."""
     if message.state in ("vanished", "obsolete"):
         return [f"{message.label} is no longer in the code"]
@@ -183,9 +197,9 @@ def message_problems(message: Message) -> list[str]:
         return [f"{message.label} needs a translation (unfinished)"]
     if not message.translations or any(not text.strip() for text in message.translations):
         return [f"{message.label} has an empty translation"]
-    if message.numerus and len(message.translations) != 1:
-        # Chinese has one plural form.
-        return [f"{message.label} must have exactly one plural form for {LANGUAGE}"]
+    forms = PLURAL_FORMS[language]
+    if message.numerus and len(message.translations) != forms:
+        return [f"{message.label} must have exactly {forms} plural form(s) for {language}"]
     problems = []
     expected = _markers(message.source)
     for text in message.translations:
@@ -221,6 +235,23 @@ def qm_problems(ts_path: Path = TS_PATH, qm_path: Path = QM_PATH) -> list[str]:
     return []
 
 
+def english_plural_problems(ts_path: Path = EN_TS_PATH, qm_path: Path = EN_QM_PATH) -> list[str]:
+    """The English plural forms: every %n message present, both forms written, .qm fresh."""
+    if not ts_path.exists():
+        return [f"{ts_path} is missing; run scripts/update_translations.py"]
+    committed = read_ts(ts_path)
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / ts_path.name
+        shutil.copyfile(ts_path, copy)
+        run_lupdate(copy, language="en", plural_only=True)
+        refreshed = read_ts(copy)
+    problems = coverage_problems(committed, refreshed)
+    for message in committed:
+        problems.extend(message_problems(message, "en"))
+    problems.extend(qm_problems(ts_path, qm_path))
+    return problems
+
+
 def refreshed_messages(ts_path: Path = TS_PATH) -> list[Message]:
     """The .ts as lupdate would leave it for today's code (computed in a scratch copy)."""
     with tempfile.TemporaryDirectory(prefix="hearth-i18n-") as scratch:
@@ -240,6 +271,8 @@ def check(ts_path: Path = TS_PATH, qm_path: Path = QM_PATH) -> list[str]:
     for message in committed:
         problems.extend(message_problems(message))
     problems.extend(qm_problems(ts_path, qm_path))
+    if ts_path == TS_PATH:
+        problems.extend(english_plural_problems())
     return problems
 
 
@@ -248,7 +281,12 @@ def update(ts_path: Path = TS_PATH, qm_path: Path = QM_PATH) -> list[Message]:
     ts_path.parent.mkdir(parents=True, exist_ok=True)
     run_lupdate(ts_path)
     run_lrelease(ts_path, qm_path)
-    return [message for message in read_ts(ts_path) if message_problems(message)]
+    pending = [message for message in read_ts(ts_path) if message_problems(message)]
+    if ts_path == TS_PATH:
+        run_lupdate(EN_TS_PATH, language="en", plural_only=True)
+        run_lrelease(EN_TS_PATH, EN_QM_PATH)
+        pending += [m for m in read_ts(EN_TS_PATH) if message_problems(m, "en")]
+    return pending
 
 
 def _print_lines(lines: Iterable[str]) -> None:

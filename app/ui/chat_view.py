@@ -181,7 +181,9 @@ class ReasoningBlock(QWidget):
     def _update_header(self, note: str = "") -> None:
         if self._elapsed is None:
             seconds = time.monotonic() - self._started
-            text = self.tr("Thinking… %n token(s)", "", self._tokens) + f" · {seconds:.0f} s"
+            text = self.tr("Thinking… %n token(s) · %1 s", "", self._tokens).replace(
+                "%1", f"{seconds:.0f}"
+            )
         elif self._elapsed > 0:
             text = self.tr("Thought for %1 s").replace("%1", f"{self._elapsed:.0f}")
         else:

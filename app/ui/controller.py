@@ -31,20 +31,6 @@ log = logging.getLogger(__name__)
 SAVE_INTERVAL_MS = 1000
 
 
-def describe_stats(stats: TurnStats, created: float | None = None) -> str:
-    """The small line under an answer: speed, first-token latency, size, time."""
-    parts = []
-    if stats.tokens_per_s:
-        parts.append(f"{stats.tokens_per_s:.1f} tok/s")
-    if stats.ttft_ms:
-        parts.append(f"TTFT {stats.ttft_ms / 1000:.2f} s")
-    if stats.generated_tokens:
-        parts.append(f"{stats.generated_tokens} tokens")
-    if created:
-        parts.append(time.strftime("%H:%M", time.localtime(created)))
-    return " · ".join(parts)
-
-
 class ChatController(QObject):
     """Connects the view, the store and the inference client for the open conversation."""
 
@@ -101,6 +87,20 @@ class ChatController(QObject):
         view.continue_requested.connect(self.continue_answer)
         view.delete_requested.connect(self.delete_message)
         view.branch_requested.connect(self.switch_branch)
+
+    def describe_stats(self, stats: TurnStats, created: float | None = None) -> str:
+        """The small line under an answer: speed, first-token latency, size, time."""
+        parts = []
+        if stats.tokens_per_s:
+            parts.append(self.tr("%1 tok/s").replace("%1", f"{stats.tokens_per_s:.1f}"))
+        if stats.ttft_ms:
+            ttft = self.tr("first token %1 s")
+            parts.append(ttft.replace("%1", f"{stats.ttft_ms / 1000:.2f}"))
+        if stats.generated_tokens:
+            parts.append(self.tr("%n token(s)", "", stats.generated_tokens))
+        if created:
+            parts.append(time.strftime("%H:%M", time.localtime(created)))
+        return " · ".join(parts)
 
     # --- conversations ---
     @property
@@ -163,7 +163,7 @@ class ChatController(QObject):
         stats = provenance.get("stats")
         if isinstance(stats, dict):
             known = {k: v for k, v in stats.items() if k in TurnStats.__dataclass_fields__}
-            widget.meta.setText(describe_stats(TurnStats(**known), message.created))
+            widget.meta.setText(self.describe_stats(TurnStats(**known), message.created))
             widget.meta.setToolTip(self._provenance_tooltip(provenance))
 
     def _branch_position(self, message_id: str) -> tuple[int, int]:
@@ -521,7 +521,7 @@ class ChatController(QObject):
         self._stream_conversation_id = ""
         self._stream_widget = None
         if widget is not None and self.view.message(message_id) is widget:
-            widget.finish(state, describe_stats(stats, time.time()))
+            widget.finish(state, self.describe_stats(stats, time.time()))
             widget.meta.setToolTip(self._provenance_tooltip(provenance))
             if note:
                 widget.set_note(note)

@@ -34,13 +34,14 @@ def install_translators(app: QApplication, setting: str) -> list[QTranslator]:
         app.removeTranslator(old)
     language = resolve_language(setting)
     installed: list[QTranslator] = []
+    # English has a file too: it holds only the plural forms ("1 token" / "2 tokens").
+    ours = QTranslator(app)
+    if ours.load(str(resource_path("i18n", f"hearth_{language}.qm"))):
+        app.installTranslator(ours)
+        installed.append(ours)
+    else:
+        log.warning("no translation file for %s", language)
     if language != "en":
-        ours = QTranslator(app)
-        if ours.load(str(resource_path("i18n", f"hearth_{language}.qm"))):
-            app.installTranslator(ours)
-            installed.append(ours)
-        else:
-            log.warning("no translation file for %s", language)
         qt_own = QTranslator(app)
         qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
         if qt_own.load(f"qtbase_{language}", qt_dir):

@@ -618,7 +618,12 @@ class MainWindow(QMainWindow):
         if info is None:
             self.model_label.setText(self.tr("No model loaded"))
         else:
-            self.model_label.setText(f"{info.name} · {info.quant} · ctx {info.n_ctx}")
+            self.model_label.setText(
+                self.tr("%1 · %2 · context %3 tokens")
+                .replace("%1", info.name)
+                .replace("%2", info.quant)
+                .replace("%3", str(info.n_ctx))
+            )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Save the live answer, then stop the worker; the app exits within a second.

@@ -82,8 +82,22 @@
 <context>
     <name>ChatController</name>
     <message>
-        <source>Hearth is still answering. Wait for it or press Stop, then send again.</source>
+        <source>%1 tok/s</source>
         <extracomment>At most one streaming save per second (a kill -9 loses at most the last second).</extracomment>
+        <translation>%1 词元/秒</translation>
+    </message>
+    <message>
+        <source>first token %1 s</source>
+        <translation>首词元 %1 秒</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n token(s)</source>
+        <translation>
+            <numerusform>%n 个词元</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Hearth is still answering. Wait for it or press Stop, then send again.</source>
         <translation>Hearth 仍在回答。请等待它完成或点击“停止”，然后再发送。</translation>
     </message>
     <message>
@@ -121,7 +135,7 @@
     <message numerus="yes">
         <source>%n earlier message(s) no longer fit the context and were left out.</source>
         <translation>
-            <numerusform>有 %n 条较早的消息超出了上下文长度，已被省略。</numerusform>
+            <numerusform>有 %n 条较早的消息超出了上下文长度，未包含在内。</numerusform>
         </translation>
     </message>
     <message>
@@ -436,6 +450,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <message>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · context %3 tokens</source>
+        <translation>%1 · %2 · 上下文 %3 个词元</translation>
     </message>
 </context>
 <context>
@@ -930,9 +948,9 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
         <translation>显示或隐藏思考过程</translation>
     </message>
     <message numerus="yes">
-        <source>Thinking… %n token(s)</source>
+        <source>Thinking… %n token(s) · %1 s</source>
         <translation>
-            <numerusform>思考中… %n 个词元</numerusform>
+            <numerusform>思考中… %n 个词元 · %1 秒</numerusform>
         </translation>
     </message>
     <message>

@@ -160,7 +160,8 @@ def test_installed_translator_translates_known_strings(chinese: QApplication) ->
     assert translate("MainWindow", "Stop") == "停止"
     assert translate("AssistantMessageWidget", "Regenerate") == "重新生成"
     assert translate("Sidebar", "New chat") == "新对话"
-    assert translate("ReasoningBlock", "Thinking… %n token(s)", "", 12) == "思考中… 12 个词元"
+    thinking = translate("ReasoningBlock", "Thinking… %n token(s) · %1 s", "", 12)
+    assert thinking == "思考中… 12 个词元 · %1 秒"
     assert translate("ReasoningBlock", "Thought for %1 s") == "思考了 %1 秒"
 
 
@@ -248,3 +249,16 @@ def test_an_explicit_language_wins_over_the_os(
     monkeypatch.setattr(i18n, "QLocale", _FakeLocale)
     assert i18n.resolve_language("zh_CN") == "zh_CN"
     assert i18n.resolve_language("en") == "en"
+
+
+def test_english_plurals_read_naturally(qapp: QApplication) -> None:
+    from app.ui import i18n
+
+    translators = i18n.install_translators(qapp, "en")
+    try:
+        translate = QCoreApplication.translate
+        assert translate("ChatController", "%n token(s)", "", 1) == "1 token"
+        assert translate("ChatController", "%n token(s)", "", 7) == "7 tokens"
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
