@@ -238,3 +238,44 @@ def test_summarise_and_continue_opens_a_new_chat_seeded_with_a_summary(
     assert len(root.content) > len("Summary of the earlier chat “Remember the number 42”:")
     # The old chat is untouched.
     assert [m.role for m in store.active_path(old)] == ["user", "assistant"]
+
+
+def test_continue_resumes_a_stopped_answer_in_the_same_message(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, replace(ENDLESS, max_tokens=40))
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
+        send(qtbot, window, "Start, then stop")
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=2000):
+        window.controller.stop()
+    [answer] = assistant_widgets(window)
+    stopped = store.get_message(answer.message_id)
+    before = stopped.reasoning + stopped.content
+    assert stopped.state == "interrupted" and before
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000) as finished:
+        qtbot.mouseClick(answer.continue_button, Qt.MouseButton.LeftButton)
+    assert finished.args[0] in ("length", "stop")
+    [continued] = assistant_widgets(window)
+    assert continued.message_id == answer.message_id
+    resumed = store.get_message(answer.message_id)
+    assert resumed.state == "complete"
+    assert (resumed.reasoning + resumed.content).startswith(before)
+    assert len(resumed.reasoning + resumed.content) > len(before)
+    window.close()
+
+
+def test_delete_removes_a_message_and_its_answers(
+    qtbot: QtBot, window: MainWindow, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    load_tiny(qtbot, window, tiny_model_f32)
+    for text in ("first question", "second question"):
+        with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+            send(qtbot, window, text)
+    users = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+    qtbot.mouseClick(users[1].delete_button, Qt.MouseButton.LeftButton)
+    remaining = [
+        m.content for m in store.active_path(window.controller.conversation_id) if m.role == "user"
+    ]
+    assert remaining == ["first question"]
+    assert len(window.chat_view.messages) == 2
