@@ -282,6 +282,7 @@ class MainWindow(QMainWindow):
     # --- menus ---
     def _build_menus(self) -> None:
         menu_bar = self.menuBar()
+        menu_bar.setAccessibleName(self.tr("Menu bar"))
         file_menu = menu_bar.addMenu(self.tr("&File"))
         self.new_chat_action = QAction(self.tr("&New chat"), self)
         self.new_chat_action.setShortcut(QKeySequence("Ctrl+N"))

@@ -325,6 +325,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
         <translation>正在总结此对话…</translation>
     </message>
     <message>
+        <source>Menu bar</source>
+        <translation>菜单栏</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
