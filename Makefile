@@ -7,19 +7,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 LLAMA_VERSION := 0.3.36
 
-# llama-cpp-python is source-only on PyPI, so we compile llama.cpp here.
-# The build must be portable: a shipped app runs on the user's CPU, not the builder's.
-# llama.cpp's default (GGML_NATIVE=ON, i.e. -march=native) also enables the AMX kernels
-# on Sapphire Rapids-class Xeons, and that build segfaults in llama_decode on every
-# quantized model on our build machines. GGML_NATIVE=OFF compiles a portable x86-64
-# baseline (SSE/AVX/AVX2/FMA/F16C are still used where the CPU reports them at build
-# configuration for the generic variant) that runs quantized models everywhere we test.
-LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF
-# Built wheels are cached outside the clone, keyed by version and flags, so a fresh
-# clone on the same machine reuses the ~6 minute compile, and pip's own wheel cache
-# (which ignores CMAKE_ARGS) can never hand us a wheel built with other flags.
-LLAMA_KEY := $(shell printf '%s' '$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)' | sha256sum | cut -c1-12)
-WHEEL_DIR ?= $(HOME)/.cache/hearth/wheels/llama-$(LLAMA_KEY)
+# llama-cpp-python is source-only on PyPI, so we compile llama.cpp here, once per machine:
+# scripts/build_llama.sh builds a wheel cached in ~/.cache/hearth/wheels (keyed by version
+# and flags) and prints its path. The build must be portable, because a shipped app runs on
+# the user's CPU, not the builder's: -march=native (llama.cpp's default) would tie it to
+# this machine, and on AMX Xeons it also enables AMX kernels that segfault in llama_decode
+# on quantized models. So ggml is built with one CPU module per x86 generation
+# (GGML_BACKEND_DL + GGML_CPU_ALL_VARIANTS); at run time ggml scores them against the CPU
+# and loads the best. The AMX module is removed from the wheel. docs/BUILD.md has the why
+# and the measurements (about 2x faster prompt processing than a GGML_NATIVE=OFF build).
 STAMP := $(VENV)/.hearth-installed
 
 .PHONY: run test setup lint typecheck pytest selftest bench bench-quick package screenshots clean
@@ -30,16 +26,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(WHEEL_DIR)/.built:
-	mkdir -p "$(WHEEL_DIR)"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
-	  $(PYTHON) -m pip wheel --no-deps --no-binary llama-cpp-python \
-	  "llama-cpp-python==$(LLAMA_VERSION)" -w "$(WHEEL_DIR)"
-	touch "$@"
-
-$(STAMP): pyproject.toml | $(BIN)/python $(WHEEL_DIR)/.built
-	$(BIN)/pip install --quiet --find-links "$(WHEEL_DIR)" "llama-cpp-python==$(LLAMA_VERSION)"
-	$(BIN)/pip install --quiet --find-links "$(WHEEL_DIR)" -e ".[dev]"
+$(STAMP): pyproject.toml scripts/build_llama.sh | $(BIN)/python
+	WHEEL=$$(LLAMA_VERSION=$(LLAMA_VERSION) PYTHON=$(PYTHON) bash scripts/build_llama.sh) && \
+	  $(BIN)/pip install --quiet --force-reinstall --no-deps "$$WHEEL" && \
+	  $(BIN)/pip install --quiet "$$WHEEL"
+	$(BIN)/pip install --quiet -e ".[dev]"
 	touch "$@"
 
 run: setup

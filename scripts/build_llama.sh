@@ -30,8 +30,9 @@ RECIPE=1
 
 say() { printf 'build_llama: %s\n' "$*" >&2; }
 
+if command -v sha256sum >/dev/null 2>&1; then hash_cmd=(sha256sum); else hash_cmd=(shasum -a 256); fi
 key=$(printf '%s|%s|%s|%s' "$RECIPE" "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" "$LLAMA_DROP_VARIANTS" |
-    sha256sum | cut -c1-12)
+    "${hash_cmd[@]}" | cut -c1-12)
 out="$CACHE_ROOT/llama-$LLAMA_VERSION-$key"
 mkdir -p "$CACHE_ROOT"
 

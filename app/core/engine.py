@@ -196,6 +196,10 @@ class _NativeLogBridge:
                         self._problems.append((self._sequence, line.strip()))
             for line_level, line in lines:
                 if line.strip():
+                    # ret = 2 is llama_decode's "aborted": a Stop during prompt processing,
+                    # which is expected and not an error worth alarming anyone in the log.
+                    if "failed to decode, ret = 2" in line:
+                        line_level = logging.INFO
                     native_log.log(line_level, "%s", line.rstrip())
         except Exception:
             return
@@ -261,11 +265,17 @@ def _load_dynamic_cpu_backends(llama_cpp: Any) -> None:
     lib_dir = Path(llama_cpp.__file__).resolve().parent / "lib"
     if not _cpu_variant_files(lib_dir):
         return
-    names = {"linux": "libggml.so", "darwin": "libggml.dylib", "win32": "ggml.dll"}
-    ggml_path = lib_dir / names.get(sys.platform, "libggml.so")
     try:
-        ggml = ctypes.CDLL(str(ggml_path))
+        if sys.platform == "win32":
+            ggml: Any = ctypes.CDLL(str(lib_dir / "ggml.dll"))
+        else:
+            # libllama's own handle resolves into the libggml.so.0 it links. Opening
+            # libggml.so by path would load a second copy (wheels ship .so, .so.0 and
+            # .so.0.x as separate files) with its own, empty backend registry, and every
+            # model load would then fail with "no backends are loaded".
+            ggml = llama_cpp.llama_cpp._lib
         ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
+        ggml.ggml_backend_load_all_from_path.restype = None
         if ggml.ggml_backend_reg_count() > 0:
             return
         ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
