@@ -279,3 +279,23 @@ def test_delete_removes_a_message_and_its_answers(
     ]
     assert remaining == ["first question"]
     assert len(window.chat_view.messages) == 2
+
+
+def test_a_prompt_longer_than_the_context_is_explained_and_nothing_hangs(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, SHORT)
+    load_tiny(qtbot, window, tiny_model_f32)  # n_ctx 2048 (see make_window)
+    huge = "word " * 6000
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000) as finished:
+        assert window.controller.send(huge)
+    assert finished.args[0] == "error"
+    assert window.message_bar.isVisible()
+    assert "too long" in window.message_bar.label.text()
+    [answer] = assistant_widgets(window)
+    assert store.get_message(answer.message_id).state == "error"
+    # The app keeps working: a normal question still gets an answer.
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000) as again:
+        send(qtbot, window, "A short question")
+    assert again.args[0] in ("length", "stop")
+    window.close()
