@@ -336,11 +336,15 @@ def test_there_is_no_way_to_turn_tls_verification_off() -> None:
         assert not names & {"verify", "insecure", "verify_tls", "ssl", "tls"}, function
 
 
+NEEDS_OPENSSL = pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="the openssl command makes the test certificate"
+)
+
+
 @pytest.fixture(scope="session")
 def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
+    assert openssl is not None, "tests using this fixture are marked NEEDS_OPENSSL"
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
@@ -368,6 +372,7 @@ def self_signed_cert(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str
     return str(cert), str(key)
 
 
+@NEEDS_OPENSSL
 def test_an_untrusted_certificate_is_refused(
     local_mirror_factory: Callable[..., LocalMirror],
     self_signed_cert: tuple[str, str],
@@ -389,6 +394,7 @@ def test_an_untrusted_certificate_is_refused(
     gateway.close()
 
 
+@NEEDS_OPENSSL
 def test_a_trusted_certificate_works_and_https_to_http_redirects_are_refused(
     local_mirror_factory: Callable[..., LocalMirror],
     self_signed_cert: tuple[str, str],

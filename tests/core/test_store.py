@@ -597,12 +597,22 @@ def test_garbage_database_is_moved_aside_and_a_fresh_store_starts(db_path: Path)
         assert store.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-@pytest.mark.parametrize("with_cli", [True, False], ids=["sqlite3-recover", "row-by-row"])
+@pytest.mark.parametrize(
+    "with_cli",
+    [
+        pytest.param(
+            True,
+            id="sqlite3-recover",
+            marks=pytest.mark.skipif(
+                shutil.which("sqlite3") is None, reason="the sqlite3 command is not installed"
+            ),
+        ),
+        pytest.param(False, id="row-by-row"),
+    ],
+)
 def test_truncated_database_is_kept_and_readable_rows_recovered(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, with_cli: bool
 ) -> None:
-    if with_cli and shutil.which("sqlite3") is None:
-        pytest.skip("the sqlite3 command is not installed")
     if not with_cli:
         monkeypatch.setattr(shutil, "which", lambda _name: None)
     with ChatStore.open() as store:

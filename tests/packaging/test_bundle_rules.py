@@ -106,14 +106,20 @@ def test_unused_qt_plugins_are_dropped(rules: ModuleType, plugin_dir: str, file_
     assert not rules.keep_qt_plugin(plugin_dir, file_name)
 
 
+def _installed_qt_plugins() -> Path:
+    import PySide6
+
+    return Path(PySide6.__file__).parent / "Qt" / "plugins"
+
+
+@pytest.mark.skipif(
+    not (_installed_qt_plugins() / "platforms" / "libqxcb.so").exists(),
+    reason="not a Linux PySide6 wheel",
+)
 def test_installed_linux_plugins_keep_what_a_window_needs(rules: ModuleType) -> None:
     """Against the PySide6 actually installed: the xcb, Wayland and offscreen platforms
     and the SVG icon engine survive the filter; the rest of the platforms do not."""
-    import PySide6
-
-    plugins = Path(PySide6.__file__).parent / "Qt" / "plugins"
-    if not (plugins / "platforms" / "libqxcb.so").exists():
-        pytest.skip("not a Linux PySide6 wheel")
+    plugins = _installed_qt_plugins()
     kept = {
         f"{path.parent.name}/{path.name}"
         for path in plugins.glob("*/*")
