@@ -202,21 +202,29 @@ def test_edit_and_resend_branches_the_conversation(
 def test_switching_chats_mid_generation_keeps_saving_into_the_right_chat(
     qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
 ) -> None:
-    window = make_window(qtbot, store, replace(ENDLESS, max_tokens=60))
+    window = make_window(qtbot, store, ENDLESS)  # runs until the context is full
+    finished: list[str] = []
+    window.controller.generation_finished.connect(lambda reason, _stats: finished.append(reason))
     load_tiny(qtbot, window, tiny_model_f32)
     with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
         send(qtbot, window, "Streaming chat")
     streaming_conversation = window.controller.conversation_id
+    answer_id = store.active_path(streaming_conversation)[-1].id
     window.new_chat()
+    assert window.controller.is_generating, "the switch must happen mid-generation"
+    qtbot.waitUntil(lambda: bool(finished), timeout=30000)
+    # Nothing leaked into the chat on screen; the answer landed in its own chat.
     assert window.chat_view.messages == ()
-    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
-        pass
-    path = store.active_path(streaming_conversation)
-    assert path[-1].state == "complete"
-    assert path[-1].content or path[-1].reasoning
+    assert window.controller.conversation_id == ""
+    final = store.get_message(answer_id)
+    assert final.conversation_id == streaming_conversation
+    assert final.state == "complete"
+    assert final.content + final.reasoning
+    assert [c.id for c in store.list_conversations()] == [streaming_conversation]
     # Going back shows the finished answer.
     window.controller.open_conversation(streaming_conversation)
-    assert len(assistant_widgets(window)) == 1
+    [shown] = assistant_widgets(window)
+    assert shown.message_id == answer_id
     window.close()
 
 
@@ -243,12 +251,14 @@ def test_summarise_and_continue_opens_a_new_chat_seeded_with_a_summary(
 def test_continue_resumes_a_stopped_answer_in_the_same_message(
     qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
 ) -> None:
-    window = make_window(qtbot, store, replace(ENDLESS, max_tokens=40))
+    window = make_window(qtbot, store, ENDLESS)
     load_tiny(qtbot, window, tiny_model_f32)
     with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
         send(qtbot, window, "Start, then stop")
     with qtbot.waitSignal(window.controller.generation_finished, timeout=2000):
         window.controller.stop()
+    # The continuation is short, so the test ends by itself.
+    window.apply_settings(replace(window.settings, sampling=replace(ENDLESS, max_tokens=40)))
     [answer] = assistant_widgets(window)
     stopped = store.get_message(answer.message_id)
     before = stopped.reasoning + stopped.content
