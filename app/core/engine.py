@@ -71,6 +71,7 @@ from app.core.template import (
     THINK_CLOSE,
     ChatTemplate,
     RenderedPrompt,
+    builtin_template_name,
     template_for,
 )
 
@@ -818,7 +819,9 @@ class Engine:
         eos_id = int(lib.llama_vocab_eos(self._vocab))
         eos_text = self._piece_text(eos_id) if eos_id >= 0 else ""
         self._add_bos = bool(lib.llama_vocab_get_add_bos(self._vocab)) and self._bos_id >= 0
-        self._template = self._make_template(bos_text=self._bos_text, eos_text=eos_text)
+        self._template = self._make_template(
+            bos_text=self._bos_text, eos_text=eos_text, architecture=summary.architecture
+        )
         self._close_tokens = self._tokenize_raw(FORCED_REASONING_CLOSE)
 
         ftype = int(lib.llama_model_ftype(self._model))
@@ -852,11 +855,13 @@ class Engine:
             threads,
         )
 
-    def _make_template(self, *, bos_text: str, eos_text: str) -> ChatTemplate:
+    def _make_template(self, *, bos_text: str, eos_text: str, architecture: str) -> ChatTemplate:
         raw = self._lib.llama_model_chat_template(self._model, None)
         source = raw.decode("utf-8", "replace") if raw else None
         try:
-            template = template_for(source, bos_token=bos_text, eos_token=eos_text)
+            template = template_for(
+                source, bos_token=bos_text, eos_token=eos_text, architecture=architecture
+            )
         except HearthError as exc:
             log.warning("the model's chat template is unusable: %s", exc.detail or exc)
             self.template_warning = (
@@ -870,10 +875,11 @@ class Engine:
                 is_r1=True,
             )
         if not template.from_gguf:
+            name = builtin_template_name(architecture)
             self.template_warning = (
-                "This model has no chat template; using the built-in DeepSeek-R1 template."
+                f"This model has no chat template; using the built-in {name} template."
             )
-            log.warning("%s has no chat template; using the built-in R1 template", self._path.name)
+            log.warning("%s has no chat template; using the built-in %s", self._path.name, name)
         return template
 
     # --- public state ------------------------------------------------------------------------

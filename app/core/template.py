@@ -165,15 +165,45 @@ class ChatTemplate:
             ) from exc
 
 
-def template_for(gguf_template: str | None, *, bos_token: str, eos_token: str) -> ChatTemplate:
-    """The chat template for a model: its own, or the built-in R1 template if it has none."""
+#: Gemma's turn format, for Gemma GGUFs that ship without a template (some community
+#: conversions do). Gemma has no system role: a system message opens the first user turn.
+BUILTIN_GEMMA_TEMPLATE = (
+    "{{ bos_token }}"
+    "{% if messages and messages[0]['role'] == 'system' %}"
+    "{% set system = messages[0]['content'] | trim + '\n\n' %}"
+    "{% set turns = messages[1:] %}"
+    "{% else %}{% set system = '' %}{% set turns = messages %}{% endif %}"
+    "{% for message in turns %}"
+    "{% set role = 'model' if message['role'] == 'assistant' else 'user' %}"
+    "<start_of_turn>{{ role }}\n"
+    "{% if loop.first and role == 'user' %}{{ system }}{% endif %}"
+    "{{ message['content'] | trim }}<end_of_turn>\n"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<start_of_turn>model\n{% endif %}"
+)
+
+
+def builtin_template_name(architecture: str) -> str:
+    """Which built-in template a model without its own gets: Gemma's for Gemma, else R1's."""
+    return "Gemma" if architecture.startswith("gemma") else "DeepSeek-R1"
+
+
+def template_for(
+    gguf_template: str | None, *, bos_token: str, eos_token: str, architecture: str = ""
+) -> ChatTemplate:
+    """The chat template for a model: its own, or a built-in one if it has none.
+
+    Hearth is made for DeepSeek-R1 distills, so R1's template is the fallback; Gemma
+    models get their own turn format, which they cannot do without.
+    """
     if gguf_template is None or not gguf_template.strip():
+        gemma = builtin_template_name(architecture) == "Gemma"
         return ChatTemplate(
-            source=BUILTIN_R1_TEMPLATE,
+            source=BUILTIN_GEMMA_TEMPLATE if gemma else BUILTIN_R1_TEMPLATE,
             bos_token=bos_token,
             eos_token=eos_token,
             from_gguf=False,
-            is_r1=True,
+            is_r1=not gemma,
         )
     return ChatTemplate(
         source=gguf_template,

@@ -332,3 +332,27 @@ def test_strip_reasoning() -> None:
     assert strip_reasoning("plain answer") == "plain answer"
     assert strip_reasoning("<think>\na\n</think>\n\n  code") == "  code"
     assert strip_reasoning("a</think>b</think>\nc") == "c"
+
+
+def test_gemma_models_without_a_template_get_gemma_turns_with_the_system_folded_in() -> None:
+    from app.core.template import template_for
+
+    template = template_for(None, bos_token="<bos>", eos_token="<eos>", architecture="gemma3")
+    assert not template.from_gguf and not template.is_r1
+    rendered = template.render(
+        [
+            ChatMessage("user", "Hi"),
+            ChatMessage("assistant", "Hello!"),
+            ChatMessage("user", "2+2?"),
+        ],
+        system_prompt="Be brief.",
+    )
+    assert rendered.text == (
+        "<bos><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n"
+        "<start_of_turn>model\nHello!<end_of_turn>\n"
+        "<start_of_turn>user\n2+2?<end_of_turn>\n"
+        "<start_of_turn>model\n"
+    )
+    assert not rendered.opens_in_reasoning
+    other = template_for(None, bos_token="<s>", eos_token="</s>", architecture="qwen2")
+    assert other.is_r1
