@@ -1,0 +1,109 @@
+"""Long chats: time to open one, and the cost of scrolling through it.
+
+    QT_QPA_PLATFORM=offscreen python scripts/bench_scroll.py [--messages 600]
+
+Builds a chat of N messages (about 100k characters in all: prose, lists, code and math),
+opens it in the real MainWindow, then scrolls from top to bottom one page at a time,
+painting each step. Prints the open time and per-step paint times (p50/p99/max); a
+smooth scroll needs each step well under 16 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ANSWER = r"""Here is the idea, step by step.
+
+1. Count the heads: $c + r = 35$.
+2. Count the legs: $2c + 4r = 94$.
+
+```python
+def solve(heads, legs):
+    rabbits = (legs - 2 * heads) // 2
+    return heads - rabbits, rabbits
+```
+
+So the answer is $\boxed{23 \text{ and } 12}$. 中文也没问题：鸡兔同笼。
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=600)
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["HEARTH_DATA_DIR"] = home
+        sys.path.insert(0, str(ROOT))
+        from PySide6.QtWidgets import QApplication
+
+        from app.core.paths import app_paths
+        from app.core.settings import Settings
+        from app.core.store import ChatStore
+        from app.ui.main_window import MainWindow
+        from app.workers.inference import InferenceClient
+
+        app = QApplication.instance() or QApplication([])
+        store = ChatStore.open(app_paths().ensure().database)
+        conversation = store.create_conversation(title="long chat")
+        parent = None
+        characters = 0
+        for index in range(args.messages // 2):
+            question = f"Question {index}: how do we solve the chicken-and-rabbit puzzle?"
+            user = store.add_message(conversation.id, parent, "user", question)
+            answer = store.add_message(
+                conversation.id, user.id, "assistant", ANSWER, reasoning="Thinking it over."
+            )
+            parent = answer.id
+            characters += len(question) + len(ANSWER)
+        window = MainWindow(settings=Settings(), store=store, client=InferenceClient())
+        window.resize(1100, 800)
+        window.show()
+        app.processEvents()
+
+        started = time.perf_counter()
+        window.open_conversation(conversation.id)
+        app.processEvents()
+        window.chat_view.viewport().repaint()
+        open_ms = (time.perf_counter() - started) * 1000
+
+        bar = window.chat_view.verticalScrollBar()
+        for _ in range(5):  # let the layout settle (heights are known only after it)
+            app.processEvents()
+        print(f"content height {window.chat_view.widget().height()} px, scroll max {bar.maximum()}")
+        bar.setValue(0)
+        app.processEvents()
+        steps: list[float] = []
+        while bar.value() < bar.maximum():
+            t0 = time.perf_counter()
+            bar.setValue(bar.value() + bar.pageStep() // 2)
+            window.chat_view.viewport().repaint()
+            app.processEvents()
+            steps.append((time.perf_counter() - t0) * 1000)
+        if not steps:
+            print("nothing to scroll: the chat fits on one screen")
+            return 1
+        steps.sort()
+        p99 = steps[min(len(steps) - 1, int(len(steps) * 0.99))]
+        print(f"chat: {args.messages} messages, {characters:,} characters")
+        print(f"open and first paint: {open_ms:.0f} ms")
+        print(
+            f"scroll: {len(steps)} half-page steps, per step p50 {statistics.median(steps):.1f} ms, "
+            f"p99 {p99:.1f} ms, max {steps[-1]:.1f} ms"
+        )
+        window.close()
+        window.client.shutdown(timeout_ms=2000)
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
