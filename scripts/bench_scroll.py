@@ -96,8 +96,8 @@ def main() -> int:
         print(f"chat: {args.messages} messages, {characters:,} characters")
         print(f"open and first paint: {open_ms:.0f} ms")
         print(
-            f"scroll: {len(steps)} half-page steps, per step p50 {statistics.median(steps):.1f} ms, "
-            f"p99 {p99:.1f} ms, max {steps[-1]:.1f} ms"
+            f"scroll: {len(steps)} half-page steps, per step "
+            f"p50 {statistics.median(steps):.1f} ms, p99 {p99:.1f} ms, max {steps[-1]:.1f} ms"
         )
         window.close()
         window.client.shutdown(timeout_ms=2000)
