@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_store import generate  # noqa: E402 (the shared synthetic-history generator)
+from bench_store import ensure_store  # noqa: E402 (the shared synthetic-history generator)
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.core.store import ChatStore  # noqa: E402
@@ -93,17 +93,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     try:
-        if db.exists():
-            print(f"using the existing store {db}")
-        else:
-            started = time.perf_counter()
-            with ChatStore.open(db) as store:
-                generate(store, args.conversations, args.messages, args.seed)
-            print(
-                f"generated {args.conversations} conversations / {args.messages} messages "
-                f"in {time.perf_counter() - started:.1f} s"
-            )
-        size = sum(p.stat().st_size for p in root.glob("chats.sqlite3*"))
+        size = ensure_store(db, args.conversations, args.messages, args.seed)
         print(f"database: {db} ({size / 1e6:.0f} MB), sidebar {SIDEBAR_SIZE[0]}x{SIDEBAR_SIZE[1]}")
 
         print("\n== open the store + show the sidebar populated (goal <= 300 ms) ==")

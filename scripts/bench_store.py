@@ -157,6 +157,21 @@ def growing_answer(rng: random.Random, total_bytes: int, step: int) -> Iterator[
         yield text
 
 
+def ensure_store(db: Path, conversations: int, messages: int, seed: int) -> int:
+    """Generate the synthetic store at ``db`` unless it exists; returns its size in bytes."""
+    if db.exists():
+        print(f"using the existing store {db}")
+    else:
+        started = time.perf_counter()
+        with ChatStore.open(db) as store:
+            generate(store, conversations, messages, seed)
+        print(
+            f"generated {conversations} conversations / {messages} messages in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -170,17 +185,7 @@ def main() -> int:
     root = args.dir or Path(tempfile.mkdtemp(prefix="hearth-bench-"))
     db = root / "chats.sqlite3"
     try:
-        if db.exists():
-            print(f"using the existing store {db}")
-        else:
-            started = time.perf_counter()
-            with ChatStore.open(db) as store:
-                generate(store, args.conversations, args.messages, args.seed)
-            print(
-                f"generated {args.conversations} conversations / {args.messages} messages in "
-                f"{time.perf_counter() - started:.1f} s"
-            )
-        size = sum(p.stat().st_size for p in root.glob("chats.sqlite3*"))
+        size = ensure_store(db, args.conversations, args.messages, args.seed)
         print(f"database: {db} ({size / 1e6:.0f} MB)")
 
         print("\n== open the store + list the sidebar (goal <= 300 ms) ==")
