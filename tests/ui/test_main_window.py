@@ -309,3 +309,25 @@ def test_a_prompt_longer_than_the_context_is_explained_and_nothing_hangs(
         send(qtbot, window, "A short question")
     assert again.args[0] in ("length", "stop")
     window.close()
+
+
+def test_answer_now_ends_the_thinking_and_the_answer_follows(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, ENDLESS)  # runs until the context is full
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.client.tokens_ready, timeout=30000):
+        send(qtbot, window, "Think hard")
+    [answer] = assistant_widgets(window)
+    if not window.controller.is_generating:
+        pytest.fail("the turn ended before Answer now could be pressed")
+    assert window.answer_now_button.isVisible()
+    with qtbot.waitSignal(window.client.reasoning_closed, timeout=5000) as closed:
+        qtbot.mouseClick(window.answer_now_button, Qt.MouseButton.LeftButton)
+    assert closed.args[0] == "answer_now"
+    qtbot.waitUntil(lambda: not window.controller.is_generating, timeout=30000)
+    assert "answer requested" in answer.reasoning.header.text()
+    saved = store.get_message(answer.message_id)
+    assert saved.reasoning and saved.content  # thinking kept, and an answer after it
+    assert not window.answer_now_button.isVisible()
+    window.close()
