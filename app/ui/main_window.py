@@ -484,6 +484,7 @@ class MainWindow(QMainWindow):
 
     def show_chat(self) -> None:
         self.pages.setCurrentWidget(self.chat_page)
+        self.input.setFocus()
 
     def show_error(self, message: str) -> None:
         if message:
@@ -625,6 +626,12 @@ class MainWindow(QMainWindow):
                 .replace("%2", info.quant)
                 .replace("%3", str(info.n_ctx))
             )
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        # Ready to type the moment the window appears.
+        if self.pages.currentWidget() is self.chat_page:
+            self.input.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Save the live answer, then stop the worker; the app exits within a second.

@@ -331,3 +331,12 @@ def test_answer_now_ends_the_thinking_and_the_answer_follows(
     assert saved.reasoning and saved.content  # thinking kept, and an answer after it
     assert not window.answer_now_button.isVisible()
     window.close()
+
+
+def test_the_message_box_has_focus_when_the_window_opens(qtbot: QtBot, store: ChatStore) -> None:
+    window = make_window(qtbot, store, SHORT)
+    qtbot.waitUntil(lambda: window.input.hasFocus(), timeout=2000)
+    window.show_model_manager()  # no panel attached here: stays on the chat
+    window.new_chat()
+    assert window.input.hasFocus()
+    window.close()
