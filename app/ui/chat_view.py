@@ -156,13 +156,16 @@ class ReasoningBlock(QWidget):
         self._elapsed = elapsed_s
         self._update_header()
 
-    def append(self, delta: str, approx_tokens: int) -> None:
+    def append(self, delta: str) -> None:
         cursor = self.body.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.insertText(delta)
-        self._tokens += approx_tokens
         bar = self.body.verticalScrollBar()
         bar.setValue(bar.maximum())
+
+    def set_token_count(self, tokens: int) -> None:
+        """The live count for the header (the worker counts the generated tokens)."""
+        self._tokens = tokens
 
     def tick(self) -> None:
         if self._elapsed is None:
@@ -336,8 +339,7 @@ class AssistantMessageWidget(MessageWidget):
         if reasoning_delta:
             if not self.reasoning.isVisible():
                 self.reasoning.setVisible(True)
-            # Count tokens roughly by pieces for the live header; exact counts come in stats.
-            self.reasoning.append(reasoning_delta, max(1, len(reasoning_delta) // 4))
+            self.reasoning.append(reasoning_delta)
         if answer_delta:
             self._answer_text.append(answer_delta)
             if self.reasoning.isVisible() and self.reasoning.is_open:

@@ -79,6 +79,7 @@ class ChatController(QObject):
         self._save_timer.setInterval(SAVE_INTERVAL_MS)
         self._save_timer.timeout.connect(self._save_stream)
         client.tokens_ready.connect(self._on_tokens)
+        client.reasoning_counted.connect(self._on_reasoning_counted)
         client.reasoning_closed.connect(self._on_reasoning_closed)
         client.turn_finished.connect(self._on_finished)
         client.turn_failed.connect(self._on_failed)
@@ -420,6 +421,10 @@ class ChatController(QObject):
         self._dirty = True
         if self._stream_widget is not None and self._viewing_stream():
             self._stream_widget.append(reasoning_delta, answer_delta)
+
+    def _on_reasoning_counted(self, count: int) -> None:
+        if self._stream_widget is not None and self._viewing_stream():
+            self._stream_widget.reasoning.set_token_count(count)
 
     def _mark_reasoning_closed(self) -> None:
         self._reasoning_open = False

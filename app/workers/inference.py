@@ -57,6 +57,7 @@ class InferenceWorker(QObject):
     prompt_progressed = Signal(int, int, int)  # request id, done, total
     context_trimmed = Signal(int, int)  # request id, messages dropped
     tokens_ready = Signal(int, str, str)  # request id, reasoning delta, answer delta
+    reasoning_counted = Signal(int, int)  # request id, reasoning tokens so far
     reasoning_closed = Signal(int, str)  # request id, reason
     turn_finished = Signal(int, str, object)  # request id, finish reason, TurnStats
     turn_failed = Signal(int, str)  # request id, human message
@@ -97,9 +98,14 @@ class InferenceWorker(QObject):
         reasoning_parts: list[str] = []
         answer_parts: list[str] = []
         last_flush = time.monotonic()
+        # The engine yields one reasoning delta per generated token, so counting them gives
+        # the live "Thinking… N tokens" figure exactly (text length would not, e.g. for CJK).
+        reasoning_tokens = 0
 
         def flush() -> None:
             nonlocal last_flush
+            if reasoning_parts:
+                self.reasoning_counted.emit(request_id, reasoning_tokens)
             if reasoning_parts or answer_parts:
                 self.tokens_ready.emit(request_id, "".join(reasoning_parts), "".join(answer_parts))
                 reasoning_parts.clear()
@@ -112,6 +118,7 @@ class InferenceWorker(QObject):
                     answer_parts.append(event.text)
                 elif isinstance(event, ReasoningDelta):
                     reasoning_parts.append(event.text)
+                    reasoning_tokens += 1
                 elif isinstance(event, PromptProgress):
                     self.prompt_progressed.emit(request_id, event.done, event.total)
                     continue
@@ -171,6 +178,7 @@ class InferenceClient(QObject):
     prompt_progressed = Signal(int, int)
     context_trimmed = Signal(int)
     tokens_ready = Signal(str, str)
+    reasoning_counted = Signal(int)
     reasoning_closed = Signal(str)
     turn_finished = Signal(str, object)  # reason, TurnStats
     turn_failed = Signal(str)
@@ -200,6 +208,7 @@ class InferenceClient(QObject):
         self._worker.prompt_progressed.connect(self._on_prompt_progressed)
         self._worker.context_trimmed.connect(self._on_context_trimmed)
         self._worker.tokens_ready.connect(self._on_tokens_ready)
+        self._worker.reasoning_counted.connect(self._on_reasoning_counted)
         self._worker.reasoning_closed.connect(self._on_reasoning_closed)
         self._worker.turn_finished.connect(self._on_turn_finished)
         self._worker.turn_failed.connect(self._on_turn_failed)
@@ -295,6 +304,11 @@ class InferenceClient(QObject):
     def _on_tokens_ready(self, request_id: int, reasoning: str, answer: str) -> None:
         if request_id == self._current_turn:
             self.tokens_ready.emit(reasoning, answer)
+
+    @Slot(int, int)
+    def _on_reasoning_counted(self, request_id: int, count: int) -> None:
+        if request_id == self._current_turn:
+            self.reasoning_counted.emit(count)
 
     @Slot(int, str)
     def _on_reasoning_closed(self, request_id: int, reason: str) -> None:

@@ -100,3 +100,17 @@ def test_shutdown_mid_generation_is_prompt(qtbot: QtBot, tiny_model_f32: Path) -
     started = time.monotonic()
     assert client.shutdown(timeout_ms=1000)
     assert time.monotonic() - started < 1.0
+
+
+def test_the_live_reasoning_count_follows_the_generated_tokens(
+    qtbot: QtBot, client: InferenceClient, tiny_model_f32: Path
+) -> None:
+    load(qtbot, client, tiny_model_f32)
+    counts: list[int] = []
+    client.reasoning_counted.connect(counts.append)
+    with qtbot.waitSignal(client.turn_finished, timeout=30000) as finished:
+        client.start_turn(request(max_tokens=40))
+    stats = finished.args[1]
+    assert counts == sorted(counts) and counts[0] > 0
+    # The R1 prompt opens <think>, so the tiny model's tokens are reasoning tokens.
+    assert abs(counts[-1] - stats.reasoning_tokens) <= 2
