@@ -1,6 +1,6 @@
 """Download throughput: Hearth's verified downloader vs a plain copy, over loopback.
 
-    .venv/bin/python scripts/bench_downloads.py [--size-mb 512] [--rounds 3]
+    .venv/bin/python scripts/bench_downloads.py [--size-mb 512] [--rounds 3] [--link-mbps 50]
 
 A local mirror (tests/support/mirror.py) runs in a child process and serves a generated
 file that starts with the GGUF magic. Each round measures, in alternating order:
@@ -44,6 +44,8 @@ from tests.support.mirror import LocalMirror, make_gguf_payload
 payload = make_gguf_payload(int(sys.argv[1]), seed=1)
 mirror = LocalMirror()
 mirror.add_file("{REPO}", "{FILENAME}", payload)
+if float(sys.argv[2]) > 0:
+    mirror.slow_drip(float(sys.argv[2]) * 1e6)  # a link of that many MB/s
 print(mirror.hf_url("{REPO}", "{FILENAME}"), hashlib.sha256(payload).hexdigest(), flush=True)
 sys.stdin.read()  # serve until the parent closes our stdin
 mirror.close()
@@ -96,13 +98,19 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=512, help="file size in MiB")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk-kb", type=int, default=1024, help="write buffer, KiB")
+    parser.add_argument(
+        "--link-mbps",
+        type=float,
+        default=0.0,
+        help="serve at this many MB/s, like a real link (default: as fast as loopback goes)",
+    )
     args = parser.parse_args()
     size = args.size_mb * 1024 * 1024
     chunk = args.chunk_kb * 1024
 
     print(f"generating {args.size_mb} MiB and starting the loopback mirror ...", flush=True)
     server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(size)],
+        [sys.executable, "-c", SERVER, str(size), str(args.link_mbps)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
