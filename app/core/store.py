@@ -1920,8 +1920,3 @@ def _make_report(aside: Path | None, recovered: tuple[int, int], interrupted: in
         interrupted_marked=interrupted,
         message=" ".join(sentences),
     )
-
-
-def open_store(path: Path | None = None, *, read_only: bool = False) -> ChatStore:
-    """Shorthand for :meth:`ChatStore.open`."""
-    return ChatStore.open(path, read_only=read_only)

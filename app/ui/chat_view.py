@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QTextCursor, QTextDocument
+from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
-    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -633,14 +632,3 @@ class ChatView(QScrollArea):
             if isinstance(widget, AssistantMessageWidget) and widget.streaming:
                 widget.tick()
                 break
-
-
-def plain_text_of(document: QTextDocument) -> str:
-    return str(document.toPlainText())
-
-
-def app_is_dark() -> bool:
-    app = QApplication.instance()
-    if not isinstance(app, QApplication):
-        return False
-    return bool(app.palette().window().color().lightness() < 128)
