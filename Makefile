@@ -58,6 +58,10 @@ bench: setup
 bench-quick: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app bench --quick $(ARGS)
 
+# PNGs of the real window under Xvfb (both themes, both languages) into docs/screenshots/.
+screenshots: setup
+	$(BIN)/python scripts/screenshots.py
+
 # The double-click app: dist/Hearth/ (one folder), the frozen self-test, and on Linux a
 # tarball with a .desktop file. MODEL=path/to.gguf bundles a model for air-gapped installs.
 package: setup
