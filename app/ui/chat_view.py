@@ -563,13 +563,18 @@ class ChatView(QScrollArea):
         self._add(widget)
         return widget
 
-    def add_notice(self, text: str) -> QLabel:
-        """A centred marker line, e.g. where old turns were trimmed from the context."""
+    def add_notice(self, text: str, *, before: MessageId = "") -> QLabel:
+        """A centred marker line, e.g. where old turns were trimmed from the context.
+
+        With ``before`` it goes just above that message, otherwise at the end.
+        """
         label = QLabel(text, self._container)
         label.setObjectName("chatNotice")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
-        self._column.insertWidget(self._column.count() - 1, label)
+        anchor = self.message(before) if before else None
+        index = self._column.indexOf(anchor) if anchor is not None else -1
+        self._column.insertWidget(index if index >= 0 else self._column.count() - 1, label)
         self._notices.append(label)
         return label
 

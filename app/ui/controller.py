@@ -69,6 +69,7 @@ class ChatController(QObject):
         self._stream_prefix_reasoning = ""
         self._reasoning_open = False
         self._turn_params = settings.sampling
+        self._history_ids: tuple[str, ...] = ()
         self._started = time.monotonic()
         self._reasoning_seconds: float | None = None
         self._dirty = False
@@ -351,13 +352,20 @@ class ChatController(QObject):
         self.store.set_conversation_settings(self.conversation_id, stored)
 
     def _history_until(self, leaf_id: str) -> tuple[ChatMessage, ...]:
-        """The active path up to (not including) ``leaf_id``, as engine messages."""
+        """The active path up to (not including) ``leaf_id``, as engine messages.
+
+        The ids of those messages are kept in step, so a context trim can be marked at the
+        first message the model still sees.
+        """
         history: list[ChatMessage] = []
+        ids: list[str] = []
         for message in self.store.active_path(self.conversation_id):
             if message.id == leaf_id:
                 break
             if message.role in ("user", "assistant", "system"):
                 history.append(ChatMessage(message.role, message.content, message.reasoning))
+                ids.append(message.id)
+        self._history_ids = tuple(ids)
         return tuple(history)
 
     def _start_answer(self, *, answer: Any, rebuild: bool = False) -> None:
@@ -445,14 +453,17 @@ class ChatController(QObject):
             self._stream_widget.close_reasoning(notes.get(reason, ""))
 
     def _on_trimmed(self, dropped: int) -> None:
-        if self._viewing_stream():
-            self.view.add_notice(
-                self.tr(
-                    "%n earlier message(s) no longer fit the context and were left out.",
-                    "",
-                    dropped,
-                )
-            )
+        if not self._viewing_stream():
+            return
+        # The marker goes where the model's view of the chat now begins.
+        ids = self._history_ids
+        first_kept = ids[dropped] if 0 <= dropped < len(ids) else ""
+        self.view.add_notice(
+            self.tr(
+                "%n earlier message(s) no longer fit the context and were left out.", "", dropped
+            ),
+            before=first_kept,
+        )
 
     def _viewing_stream(self) -> bool:
         return self.conversation_id == self._stream_conversation_id

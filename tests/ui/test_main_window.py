@@ -340,3 +340,21 @@ def test_the_message_box_has_focus_when_the_window_opens(qtbot: QtBot, store: Ch
     window.new_chat()
     assert window.input.hasFocus()
     window.close()
+
+
+def test_trimmed_history_is_marked_where_the_model_s_view_begins(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, SHORT)  # n_ctx 2048: three long questions do not fit
+    load_tiny(qtbot, window, tiny_model_f32)
+    for n in range(3):
+        with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+            window.controller.send(f"question {n}: " + "word " * 230)
+    notices = window.chat_view._notices
+    assert len(notices) == 1
+    assert "earlier message" in notices[0].text()
+    users = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+    column = window.chat_view._column
+    # Above the first message the model still saw, below the one it no longer sees.
+    assert column.indexOf(users[0]) < column.indexOf(notices[0]) < column.indexOf(users[2])
+    window.close()
