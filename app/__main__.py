@@ -3,7 +3,7 @@
 python -m app [--model PATH] [--data-dir DIR]      the desktop app
 python -m app --self-test [--model PATH]           headless smoke test (also frozen)
 python -m app --version
-python -m app chat | chats | models | bench ...    see ``--help`` of each
+python -m app chat | chats | models | bench | serve ...    see ``--help`` of each
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 # Guards against libraries that phone home must be set before anything imports them.
 import app.core  # noqa: F401
 from app import APP_NAME
 
-SUBCOMMANDS = ("chat", "chats", "models", "bench")
+if TYPE_CHECKING:
+    from app.core.instance import HolderKind
+
+SUBCOMMANDS = ("chat", "chats", "models", "bench", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,10 +66,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test(model=args.model)
     if args.command:
         module = importlib.import_module(f"app.cli.{args.command}")
-        return int(module.run(args))
+        return _run_command(module, args)
+    # Before Qt: a missing system library becomes one sentence with the install line,
+    # not Qt's abort ("could not load the Qt platform plugin xcb").
+    from app.preflight import EXIT_MISSING_LIBRARIES, gui_preflight
+
+    problem = gui_preflight()
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_MISSING_LIBRARIES
     from app.main import run_gui
 
     return run_gui(args)
+
+
+def writer_kind(args: argparse.Namespace) -> HolderKind | None:
+    """The commands that write chats, and so must own the data folder while they run.
+
+    Read-only ones and ``models`` (own per-file locks) take nothing; see app.core.instance.
+    """
+    if args.command == "chat":
+        return "chat"
+    if args.command == "chats" and getattr(args, "chats_action", None) == "import":
+        return "import"
+    if args.command == "serve" and not getattr(args, "print_token", False):
+        return "serve"
+    return None
+
+
+def _run_command(module: Any, args: argparse.Namespace) -> int:
+    kind = writer_kind(args)
+    if kind is None:
+        return int(module.run(args))
+    from app.core.instance import DataDirBusyError, hold_data_dir
+    from app.core.paths import app_paths
+
+    try:
+        with hold_data_dir(app_paths().ensure().data, kind):
+            return int(module.run(args))
+    except DataDirBusyError as exc:
+        print(f"hearth: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -60,6 +60,13 @@ class Application:
         self.window.chat_view.set_theme(render.theme_for(self.dark))
         self.downloads, self.model_panel_error = self._attach_model_panel()
         self.window.settings_changed.connect(self._save_settings)
+        from app.server.switch import LocalApi
+
+        # Settings › Local API: a server in its own thread on this window's host and model.
+        self.local_api = LocalApi(
+            self.client.host, paths.config, store=self.store, record=self.gateway.record
+        )
+        self.local_api.add_activity_listener(self.window.api_activity)
         self._initial_model = model or settings.last_model or self._bundled_model()
 
     def _open_store(self) -> tuple[Any, str]:
@@ -112,14 +119,29 @@ class Application:
             save_settings(self.paths.settings_file, settings)
         except Exception:
             log.exception("could not save settings")
+        self._apply_local_api(settings)
+
+    def _apply_local_api(self, settings: Settings) -> None:
+        """Start, move or stop the local API to match the settings; show its address."""
+        from app.core.errors import HearthError
+
+        try:
+            address = self.local_api.apply(settings)
+        except HearthError as exc:
+            log.warning("local API: %s (%s)", exc, exc.detail)
+            self.window.show_error(str(exc))
+            address = ""
+        self.window.show_api_address(address)
 
     def start(self) -> None:
         self.window.show()
+        self._apply_local_api(self.settings)
         for message in (self.store_message, self.model_panel_error):
             if message:
                 self.window.show_error(message)
         if self._initial_model:
             if Path(self._initial_model).exists():
+                self._autosend_for_tests()
                 self.window.load_model(self._initial_model)
             else:
                 self.window.banner.show_error(
@@ -131,9 +153,26 @@ class Application:
             # First run: open on the model manager with the default model selected.
             self.window.show_model_manager()
 
+    def _autosend_for_tests(self) -> None:
+        """Test-only: ``HEARTH_TEST_AUTOSEND=text`` sends ``text`` once the model has loaded,
+        so a subprocess test can stream a real GUI answer (tests/e2e/test_gui_kill.py)."""
+        prompt = os.environ.get("HEARTH_TEST_AUTOSEND", "")
+        if not prompt:
+            return
+        sent: list[bool] = []
+
+        def send(*_args: object) -> None:
+            if not sent:
+                sent.append(True)
+                self.window.controller.send(prompt)
+
+        self.client.model_loaded.connect(send)
+
     def shutdown(self) -> None:
         # Stop generation first (the window may already have), then downloads (their
-        # .part files are kept for the next start), then the network and the store.
+        # .part files are kept for the next start), then the network and the store. The local
+        # API goes before all of them: its streams end with an error event, its port closes.
+        self.local_api.stop()
         self.client.shutdown(timeout_ms=1000)
         self.downloads.shutdown(timeout_ms=5000)
         self.gateway.close()
@@ -145,6 +184,17 @@ class Application:
 def run_gui(args: argparse.Namespace) -> int:
     paths = app_paths().ensure()
     configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)))
+    from app.core.instance import DataDirBusyError, DataDirLock
+
+    # One writer per data folder: a second launch brings the first window forward and
+    # exits (app.core.instance). The kernel drops the lock if this process dies.
+    data_lock = DataDirLock(paths.data, "app")
+    try:
+        data_lock.acquire()
+    except DataDirBusyError as busy:
+        from app.ui.single_instance import hand_over
+
+        return hand_over(paths.data, busy)
     settings = load_settings(paths.settings_file)
     if os.environ.get("HEARTH_OFFLINE") == "1":
         from dataclasses import replace
@@ -162,8 +212,15 @@ def run_gui(args: argparse.Namespace) -> int:
 
         _qt = QApplication.instance() or QApplication(sys.argv[:1])
         QMessageBox.critical(None, APP_NAME, str(exc))
+        data_lock.release()
         return 2
     app.start()
+    from app.ui.single_instance import ActivationServer
+
+    activation = ActivationServer(paths.data, app.window)
+    activation.listen()
     code = app.qt_app.exec()
+    activation.close()
     app.shutdown()
+    data_lock.release()  # last: the store is closed
     return int(code)

@@ -93,7 +93,13 @@ if grep -q "Library not found" build/pyinstaller.log; then
     grep -o "could not resolve '[^']*', dependency of '[^']*'" build/pyinstaller.log \
         | sed "s|could not resolve '\([^']*\)', dependency of '.*/\([^/']*\)'|  \1 (needed by \2)|" \
         | sort -u
-    echo "  (on Debian/Ubuntu: see docs/PACKAGING.md, 'Build machine')"
+    # The same sentence the app prints at start-up (app/preflight.py), with the install lines.
+    # shellcheck disable=SC2046
+    "$PYTHON" -c 'import sys; from app.preflight import install_sentence; print(install_sentence(sys.argv[1:]))' \
+        $(grep -o "could not resolve '[^']*'" build/pyinstaller.log | sed "s|could not resolve '\([^']*\)'|\1|" | sort -u) \
+        | sed -e 's/^Hearth cannot open its window: this system/  This build machine/' -e 's/then start Hearth again/then build again/'
+    echo "  Without them the bundle opens no window where the user's system lacks them too;"
+    echo "  the frozen app then prints that line instead of starting (see docs/PACKAGING.md)."
 fi
 
 step "Frozen app: --version and --self-test"

@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/bench_gui.py [--tokens 4000] [--rate 200] [--profile FILE]
 
-A fake engine, owned by the real ``InferenceWorker`` on its thread (so the real ~40 ms
+A fake engine, owned by the real engine host on its thread (so the real ~40 ms
 batching path and queued signals are used), writes a short reasoning and then 4,000
 tokens of Markdown with headings, lists, code blocks and LaTeX at 200 tokens/s. The real
 ``MainWindow`` (offscreen) shows it through the controller and chat view, with the store
@@ -80,9 +80,12 @@ def markdown_answer(n_tokens: int) -> list[str]:
 
 
 class FakeEngine:
-    """Stands in for app.core.engine.Engine inside the worker: paced, scripted events."""
+    """Stands in for the llama.cpp engine inside the host: paced, scripted events."""
 
-    def __init__(self, answer: list[str], reasoning_tokens: int, rate: float) -> None:
+    template_warning = ""
+
+    def __init__(self, answer: list[str], reasoning_tokens: int, rate: float, info: Any) -> None:
+        self.info = info
         self.answer = answer
         self.reasoning = re.findall(r" ?[^\s]{1,4}|\s", REASONING * 20)[:reasoning_tokens]
         self.interval = 1.0 / rate
@@ -127,7 +130,16 @@ class FakeEngine:
             tokens_per_s=produced / elapsed if elapsed > 0 else 0.0,
             generation_ms=elapsed * 1000,
         )
-        yield TurnFinished("cancelled" if control.cancelled else "length", stats)
+        yield TurnFinished("stopped" if control.cancelled else "length", stats)
+
+    @property
+    def engine_info(self) -> Any:
+        from app.core.engines.llama import engine_info_for
+
+        return engine_info_for(self.info)
+
+    def count_tokens(self, request: Any) -> int:
+        return 0
 
     def close(self) -> None:
         pass
@@ -152,7 +164,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     from app.cli.bench import Heartbeat, wait_until
     from app.core.bench import lateness_summary
     from app.core.chat import SamplingParams
-    from app.core.engine import ModelInfo
+    from app.core.engines.llama import ModelInfo
     from app.core.settings import Settings
     from app.core.store import ChatStore
     from app.ui.main_window import MainWindow
@@ -166,10 +178,7 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     )
     window.resize(1100, 800)
     window.show()
-    engine = FakeEngine(markdown_answer(args.tokens), args.reasoning_tokens, args.rate)
-    # The worker owns its engine; it is only touched from the worker thread during a turn.
-    client._worker._engine = engine
-    client._model_info = ModelInfo(
+    info = ModelInfo(
         path=Path("fake.gguf"),
         file_name="fake.gguf",
         size_bytes=0,
@@ -183,10 +192,17 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
         template_from_gguf=True,
         is_r1=True,
     )
+    engine = FakeEngine(markdown_answer(args.tokens), args.reasoning_tokens, args.rate, info)
+    # The host owns the engine and touches it only from its own thread.
+    loaded: list[Any] = []
+    client.model_loaded.connect(lambda model_info, _warning: loaded.append(model_info))
+    client.load_engine(lambda _cancel: engine, label="fake.gguf")
+    if not wait_until(lambda: bool(loaded), 30):
+        raise RuntimeError("the fake engine did not load")
     finished: list[tuple[str, Any]] = []
     batches = [0]
     window.controller.generation_finished.connect(lambda r, s: finished.append((r, s)))
-    client.tokens_ready.connect(lambda *_: batches.__setitem__(0, batches[0] + 1))
+    window.controller.text_arrived.connect(lambda: batches.__setitem__(0, batches[0] + 1))
     heartbeat = Heartbeat()
     # Settle as a person would before sending (start-up work, e.g. the renderer warm-up).
     wait_until(lambda: False, 1.5)

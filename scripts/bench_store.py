@@ -94,7 +94,7 @@ def generate(store: ChatStore, conversations: int, messages: int, seed: int) -> 
                     "user",
                     sentence(rng, rng.randint(15, 80)),
                     "",
-                    "complete",
+                    "finished",
                     at,
                     at,
                     "{}",
@@ -110,7 +110,7 @@ def generate(store: ChatStore, conversations: int, messages: int, seed: int) -> 
                     "assistant",
                     sentence(rng, rng.randint(60, 400)),
                     reasoning,
-                    "complete",
+                    "finished",
                     at,
                     at,
                     '{"model": {"file": "DeepSeek-R1-Distill-Qwen-1.5B-Q4_K_M.gguf"}}',
@@ -249,7 +249,7 @@ def main() -> int:
             f"{summary(ticks)}  last {ticks[-1]:.2f} ms"
         )
         started = time.perf_counter()
-        store.finish_message(answer.id, content=text, reasoning="", state="complete")
+        store.finish_message(answer.id, content=text, reasoning="", state="finished")
         print(f"finish_message (indexes 20 KB): {(time.perf_counter() - started) * 1000:.2f} ms")
         store.delete_conversation(conversation.id)
         store.purge_deleted()

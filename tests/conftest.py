@@ -17,7 +17,7 @@ import pytest
 
 from app.core.paths import ENV_DATA_DIR, AppPaths, app_paths
 
-pytest_plugins = ["tests.support.models", "tests.support.mirror"]
+pytest_plugins = ["tests.support.models", "tests.support.mirror", "tests.support.fake_openai"]
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,9 @@ def test_only_the_engine_imports_llama_cpp_and_lazily(path: Path) -> None:
 
 
 HTTP_CLIENTS = {"httpx", "httpcore", "urllib3", "requests", "http", "aiohttp", "socket", "ssl"}
+#: The single-instance hand-over talks over an AF_UNIX socket (a file, never the network):
+#: these modules may import ``socket``, and may name no other address family.
+LOCAL_SOCKET_ONLY = {APP / "core" / "instance.py", APP / "ui" / "single_instance.py"}
 
 
 @pytest.mark.parametrize("path", sorted(APP.rglob("*.py")), ids=lambda p: str(p.relative_to(APP)))
@@ -52,6 +56,10 @@ def test_only_the_network_gateway_touches_the_network(path: Path) -> None:
         root = module.split(".")[0]
         if module in ("urllib.request", "http.client") or root in HTTP_CLIENTS:
             if module in ("http",) or module.startswith("http.server"):
+                continue
+            if module == "socket" and path in LOCAL_SOCKET_ONLY:
+                text = path.read_text(encoding="utf-8")
+                assert not re.search(r"AF_INET|AF_PACKET|create_connection", text), path
                 continue
             assert path == APP / "core" / "network.py", f"{path}:{line} imports {module}"
 

@@ -4,10 +4,12 @@
 
 Three layers run the same model, threads and context in one process:
 
-* **L1 reference**: a bare llama_decode loop (``engine.reference_benchmark``);
-* **L3 engine**: ``Engine.stream_turn`` (template, tokenizer, sampler, detokenizer, reasoning);
-* **L4 app**: the real ``InferenceClient`` + ``MainWindow`` offscreen, the chat view updating,
-  with a 5 ms QTimer heartbeat on the GUI thread recording how late it fires.
+* **L1 reference**: a bare llama_decode loop (``engines.reference.reference_benchmark``);
+* **L3 engine**: ``LlamaEngine.stream_turn`` (template, tokenizer, sampler, detokenizer,
+  reasoning), loaded through the public ``engines.llama.load_engine``;
+* **L4 app** (``bench_app.py``): the real ``InferenceClient`` over the engine host +
+  ``MainWindow`` offscreen, the chat view updating, with a 5 ms QTimer heartbeat on the GUI
+  thread recording how late it fires.
 
 Without ``--model`` a random-weight stand-in with DeepSeek-R1-Distill-Qwen-1.5B's exact
 shapes is written once to the cache (a few minutes). ``--quick`` uses the tiny test model
@@ -26,9 +28,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +54,14 @@ class BenchConfig:
     startup_repetitions: int
     sweep_gen_tokens: int
     stop_after_s: float
+    #: Tokens per answer when timing a 4-sample vote against one answer (issue 16: 256).
+    vote_tokens: int = 256
 
     @classmethod
     def for_mode(cls, quick: bool) -> BenchConfig:
         if quick:
-            return cls(True, 4608, 512, 24, 16, 3000, 1, 1, 1, 16, 0.0)
-        return cls(False, 4608, 512, 64, 64, 3000, 3, 2, 3, 32, 0.5)
+            return cls(True, 4608, 512, 24, 16, 3000, 1, 1, 1, 16, 0.0, 16)
+        return cls(False, 4608, 512, 64, 64, 3000, 3, 2, 3, 32, 0.5, 256)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -84,6 +87,11 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="skip the thread sweep and the OMP_WAIT_POLICY children (faster)",
     )
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="only the api section: the local API vs the engine direct, and 4 clients",
+    )
     parser.add_argument("--heartbeat-child", metavar="FILE", help=argparse.SUPPRESS)
 
 
@@ -99,8 +107,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         model, model_note = _resolve_model(model_arg, config, paths.cache / "bench")
         threads = _threads(args.threads)
+        if getattr(args, "api", False):
+            from app.server.bench import run_api_bench
+
+            return run_api_bench(
+                model, model_note, threads=threads, quick=bool(args.quick), json_path=args.json_path
+            )
         if args.heartbeat_child:
-            figures = _heartbeat_child(model, config, threads)
+            from app.cli.bench_app import heartbeat_child
+
+            figures = heartbeat_child(model, config, threads)
             Path(args.heartbeat_child).write_text(json.dumps(figures), encoding="utf-8")
             return EXIT_OK
         report = _run_all(model, model_note, config, threads, args)
@@ -125,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out_dir)
         write_json(report, out / "bench.json")
         (out / "bench.md").write_text(table, encoding="utf-8")
+        from app.cli.bench_app import write_chart
+
         write_chart(report.series, out / "tok_s_by_position.png")
     return EXIT_FAILED if missing else EXIT_OK
 
@@ -257,7 +275,8 @@ def _run_all(
     model: Path, model_note: str, config: BenchConfig, threads: int, args: argparse.Namespace
 ) -> Any:
     from app.core import bench
-    from app.core.engine import Engine, cpu_variant, llama_system_info
+    from app.core.engines.llama import load_engine
+    from app.core.engines.native import cpu_variant, llama_system_info
 
     started = time.perf_counter()
     report = bench.BenchReport()
@@ -283,13 +302,13 @@ def _run_all(
             # Load: cold (evicted from the page cache), then warm.
             evicted = bench.evict_from_page_cache(model)
             t0 = time.perf_counter()
-            engine = Engine.load(
+            engine = load_engine(
                 model, n_ctx=config.n_ctx, n_threads=threads, n_batch=config.n_batch
             )
             load_cold = (time.perf_counter() - t0) * 1000
             engine.close()
             t0 = time.perf_counter()
-            engine = Engine.load(
+            engine = load_engine(
                 model, n_ctx=config.n_ctx, n_threads=threads, n_batch=config.n_batch
             )
             report.set("load_warm_ms", (time.perf_counter() - t0) * 1000)
@@ -310,7 +329,9 @@ def _run_all(
         report.set("engine_peak_rss_mb", sampler.peak.total_mb)
 
         sampler.reset()
-        _app_phase(model, config, threads, report)
+        from app.cli.bench_app import app_phase
+
+        app_phase(model, config, threads, report)
         report.set("peak_rss_mb", sampler.peak.total_mb)
         report.set("peak_rss_file_mb", sampler.peak.file_mb)
         report.set("peak_rss_anon_mb", sampler.peak.anon_mb)
@@ -351,7 +372,7 @@ def _ratio(report: Any, a: str, b: str) -> float:
 def _engine_phases(engine: Any, config: BenchConfig, report: Any) -> None:
     from app.core import bench
     from app.core.chat import ChatMessage, TurnRequest
-    from app.core.engine import reference_benchmark
+    from app.core.engines.reference import reference_benchmark
 
     def count(text: str) -> int:
         return len(engine.tokenize(text))
@@ -361,7 +382,7 @@ def _engine_phases(engine: Any, config: BenchConfig, report: Any) -> None:
         messages=(ChatMessage("user", "Explain how a hash map works, step by step."),),
         params=_params(config, config.gen_tokens),
     )
-    prompt_tokens = engine._fit_prompt(shallow).tokens
+    prompt_tokens = engine.fit_prompt(shallow)
     _say(f"L1 reference, shallow ({len(prompt_tokens)} prompt tokens)")
     ref_shallow = []
     for _ in range(config.repetitions):
@@ -400,7 +421,7 @@ def _engine_phases(engine: Any, config: BenchConfig, report: Any) -> None:
         ),
         params=_params(config, config.deep_gen_tokens),
     )
-    deep_tokens = engine._fit_prompt(deep).tokens
+    deep_tokens = engine.fit_prompt(deep)
     report.info["deep_prompt_tokens"] = len(deep_tokens)
     _say(f"L1 reference, deep ({len(deep_tokens)} prompt tokens)")
     engine.reset_cache()
@@ -431,7 +452,7 @@ def _engine_phases(engine: Any, config: BenchConfig, report: Any) -> None:
     messages: list[Any] = []
     prompt_speeds: list[float] = []
     for target in HISTORY_LENGTHS:
-        have = len(engine._fit_prompt(TurnRequest(messages=(*messages, _USER_Q))).tokens)
+        have = len(engine.fit_prompt(TurnRequest(messages=(*messages, _USER_Q))))
         grow = max(16, target - have)
         messages += [
             ChatMessage("user", filler_text(count, grow // 2, seed=target)),
@@ -454,6 +475,37 @@ def _engine_phases(engine: Any, config: BenchConfig, report: Any) -> None:
     report.set("turn2_ttft_ms_by_history", by_history)
     report.set("turn2_evaluated_tokens_by_history", evaluated)
     report.set("engine_pp_tok_s", bench.median(prompt_speeds))
+    _vote_phase(engine, config, report)
+
+
+def _vote_phase(engine: Any, config: BenchConfig, report: Any) -> None:
+    """Wall time of 4 samples decoded together against one answer of the same length."""
+    from app.core import bench
+    from app.core.cancel import TurnControl
+    from app.core.chat import ChatMessage, TurnRequest
+    from app.core.gguf import read_gguf_metadata
+
+    _say(f"vote: 4 samples vs 1 answer, {config.vote_tokens} tokens each")
+    request = TurnRequest(
+        messages=(ChatMessage("user", "What is 17 times 23? Think step by step."),),
+        params=_params(config, config.vote_tokens),
+    )
+    engine.reset_cache()
+    _engine_turn(engine, request)  # the prompt is cached for both timings below
+    singles, votes = [], []
+    for _ in range(config.repetitions):
+        t0 = time.perf_counter()
+        _engine_turn(engine, request)
+        singles.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for _event in engine.stream_samples(request, 4, TurnControl(), (1, 2, 3, 4)):
+            pass
+        votes.append(time.perf_counter() - t0)
+    report.set("vote_4_vs_1_time_ratio", bench.ratio(bench.median(votes), bench.median(singles)))
+    # The samples share the prompt's cells: each extra one adds only its own tokens' KV.
+    per_token = read_gguf_metadata(engine.info.path).kv_bytes_per_token
+    extra = per_token * config.vote_tokens / (1 << 20) if per_token else math.nan
+    report.set("vote_kv_mb_per_extra_sample", extra)
 
 
 def _make_chat_messages() -> tuple[Any, Any]:
@@ -466,284 +518,6 @@ def _make_chat_messages() -> tuple[Any, Any]:
 
 
 _USER_Q, _USER_FOLLOW_UP = _make_chat_messages()
-
-
-# --- L4: the app ---------------------------------------------------------------------------
-
-
-class Heartbeat:
-    """A 5 ms QTimer on the GUI thread; records how late each tick fires while active."""
-
-    def __init__(self, interval_ms: int = HEARTBEAT_MS) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.interval_s = interval_ms / 1000
-        self.lateness_ms: list[float] = []
-        #: perf_counter time of each recorded tick, parallel to lateness_ms.
-        self.tick_times: list[float] = []
-        self.active = False
-        self._last = time.perf_counter()
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._tick)
-        self._timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        if self.active:
-            self.lateness_ms.append(max(0.0, (now - self._last - self.interval_s) * 1000))
-            self.tick_times.append(now)
-        self._last = now
-
-    def start(self) -> None:
-        self._last = time.perf_counter()
-        self.active = True
-
-    def pause(self) -> None:
-        self.active = False
-
-    def stop(self) -> None:
-        self.active = False
-        self._timer.stop()
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float) -> bool:
-    """Run the Qt event loop until ``condition()`` holds or the time is up.
-
-    A nested QEventLoop checked by a 10 ms timer: the GUI thread sleeps between events
-    instead of spinning (a busy loop would steal a core from the inference thread).
-    """
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    if condition():
-        return True
-    loop = QEventLoop()
-    deadline = time.perf_counter() + timeout_s
-
-    def check() -> None:
-        if condition() or time.perf_counter() > deadline:
-            loop.quit()
-
-    poll = QTimer()
-    poll.setInterval(10)
-    poll.timeout.connect(check)
-    poll.start()
-    loop.exec()
-    poll.stop()
-    return condition()
-
-
-@dataclass(slots=True)
-class AppSession:
-    window: Any
-    client: Any
-    store: Any
-    heartbeat: Heartbeat
-    finished: list[tuple[str, Any, float]]
-    first_tokens: list[float]
-    event_times: list[float]
-    progress: list[float]
-
-
-def _open_app(model: Path | None, config: BenchConfig, threads: int, data_dir: Path) -> Any:
-    """QApplication (offscreen), store, InferenceClient and MainWindow, as the app builds them."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
-
-    from app.core.settings import Settings
-    from app.core.store import ChatStore
-    from app.ui.main_window import MainWindow
-    from app.workers.inference import InferenceClient
-
-    app = QApplication.instance() or QApplication(["hearth-bench"])
-    store = ChatStore.open(data_dir / "bench-chats.sqlite3")
-    client = InferenceClient()
-    settings = Settings(
-        sampling=_params(config, config.gen_tokens),
-        context_length=config.n_ctx,
-        threads=threads,
-    )
-    window = MainWindow(settings=settings, store=store, client=client)
-    window.resize(1100, 800)
-    window.show()
-    session = AppSession(window, client, store, Heartbeat(), [], [], [], [])
-    window.controller.generation_finished.connect(
-        lambda reason, stats: session.finished.append((reason, stats, time.perf_counter()))
-    )
-    client.tokens_ready.connect(lambda *_: session.first_tokens.append(time.perf_counter()))
-    client.prompt_progressed.connect(lambda *_: session.progress.append(time.perf_counter()))
-    if model is not None:
-        loaded: list[Any] = []
-        client.model_loaded.connect(lambda info, _warning: loaded.append(info))
-        client.model_load_failed.connect(lambda message: loaded.append(message))
-        window.load_model(str(model))
-        if not wait_until(lambda: bool(loaded), 120) or isinstance(loaded[0], str):
-            raise RuntimeError(f"the app could not load the model: {loaded}")
-        _record_event_times(client, session.event_times)
-    _ = app
-    return session
-
-
-def _record_event_times(client: Any, sink: list[float]) -> None:
-    """Wrap the worker's engine so each text event's time is noted (one list append)."""
-    from app.core.chat import AnswerDelta, ReasoningDelta
-
-    engine = client._worker._engine
-    original = engine.stream_turn
-    clock = time.perf_counter
-
-    def stream_turn(request: Any, control: Any) -> Iterator[Any]:
-        for event in original(request, control):
-            if isinstance(event, (ReasoningDelta, AnswerDelta)):
-                sink.append(clock())
-            yield event
-
-    engine.stream_turn = stream_turn
-
-
-def _close_app(session: AppSession) -> None:
-    session.heartbeat.stop()
-    session.client.shutdown(timeout_ms=5000)
-    session.window.close()
-    session.window.deleteLater()
-    session.store.close()
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-
-
-def _app_turn(session: AppSession, start: Callable[[], Any], timeout_s: float = 600) -> Any:
-    """Start a turn, keep the heartbeat on until it finishes; returns (reason, stats, ttft)."""
-    session.finished.clear()
-    session.first_tokens.clear()
-    session.event_times.clear()
-    session.heartbeat.start()
-    t0 = time.perf_counter()
-    start()
-    ok = wait_until(lambda: bool(session.finished), timeout_s)
-    session.heartbeat.pause()
-    if not ok:
-        raise RuntimeError("the app's turn did not finish in time")
-    reason, stats, _ended = session.finished[0]
-    ttft = (session.first_tokens[0] - t0) * 1000 if session.first_tokens else math.nan
-    return reason, stats, ttft
-
-
-def _app_phase(model: Path, config: BenchConfig, threads: int, report: Any) -> None:
-    from app.core import bench
-
-    with tempfile.TemporaryDirectory(prefix="hearth-bench-") as tmp:
-        session = _open_app(model, config, threads, Path(tmp))
-        try:
-            _app_measure(session, config, report)
-        finally:
-            _close_app(session)
-    lateness = session.heartbeat.lateness_ms
-    summary = bench.lateness_summary(lateness)
-    report.set("heartbeat_p50_ms", summary["p50"])
-    report.set("heartbeat_p99_ms", summary["p99"])
-    report.set("heartbeat_max_ms", summary["max"])
-    report.set("heartbeat_samples", summary["count"])
-
-
-def _app_measure(session: AppSession, config: BenchConfig, report: Any) -> None:
-    from app.core import bench
-
-    window, controller = session.window, session.window.controller
-    engine = session.client._worker._engine
-
-    def count(text: str) -> int:
-        return len(engine.tokenize(text))
-
-    _say("L4 app, shallow")
-    rates, ttfts = [], []
-    for rep in range(config.repetitions):
-        controller.new_conversation()
-        text = "Explain how a hash map works, step by step." + (f" ({rep})" if rep else "")
-        _reason, stats, ttft = _app_turn(session, lambda t=text: controller.send(t))
-        rates.append(stats.tokens_per_s)
-        ttfts.append(ttft)
-    report.set("app_tg_tok_s", bench.median(rates))
-    report.set("app_ttft_ms", bench.median(ttfts))
-    report.series["app"] = bench.windowed_rates(list(session.event_times), stats.prompt_tokens, 16)
-
-    _say("L4 app, deep (the long exchange is in the chat's history)")
-    store = session.store
-    conversation = store.create_conversation(title="deep")
-    user = store.add_message(
-        conversation.id, None, "user", filler_text(count, config.depth // 3, seed=1)
-    )
-    store.add_message(
-        conversation.id, user.id, "assistant", filler_text(count, config.depth * 2 // 3, seed=2)
-    )
-    controller.open_conversation(conversation.id)
-    _set_max_tokens(window, config.deep_gen_tokens)
-    deep_rates = []
-    for rep in range(config.repetitions):
-        if rep == 0:
-            start: Callable[[], Any] = partial(
-                controller.send, "Now summarise all of that in detail."
-            )
-        else:
-            answer_id = window.chat_view.messages[-1].message_id
-            start = lambda a=answer_id: controller.regenerate(a)  # noqa: E731
-        _reason, stats, _ttft = _app_turn(session, start)
-        deep_rates.append(stats.tokens_per_s)
-    report.set("app_tg_deep_tok_s", bench.median(deep_rates))
-    report.series["app"] += bench.windowed_rates(list(session.event_times), stats.prompt_tokens, 16)
-
-    _say("stop latency, decode and prefill")
-    _set_max_tokens(window, 100000)
-    stop_decode, stop_prefill = [], []
-    for rep in range(config.stop_repetitions):
-        controller.new_conversation()
-        stop_decode.append(
-            _stop_latency(
-                session, f"Tell me a long story ({rep}).", tokens=True, after=config.stop_after_s
-            )
-        )
-        controller.new_conversation()
-        long_text = filler_text(count, 2000, seed=100 + rep)
-        stop_prefill.append(
-            _stop_latency(session, long_text, tokens=False, after=config.stop_after_s)
-        )
-    report.set("stop_decode_ms", bench.median(stop_decode))
-    report.set("stop_prefill_ms", bench.median(stop_prefill))
-
-
-def _set_max_tokens(window: Any, max_tokens: int) -> None:
-    settings = window.settings
-    window.settings = replace(settings, sampling=replace(settings.sampling, max_tokens=max_tokens))
-    window.controller.settings = window.settings
-
-
-def _stop_latency(session: AppSession, text: str, *, tokens: bool, after: float) -> float:
-    """Milliseconds from Stop to the turn's end, during decode or during prefill.
-
-    Stop is pressed ``after`` seconds into the phase: after the first tokens arrive
-    (decode), or after the prompt evaluation has begun (prefill).
-    """
-    controller = session.window.controller
-    session.finished.clear()
-    session.first_tokens.clear()
-    session.progress.clear()
-    session.heartbeat.start()
-    controller.send(text)
-    phase_started = session.first_tokens if tokens else session.progress
-    wait_until(lambda: bool(phase_started) or bool(session.finished), 120)
-    target = time.perf_counter() + after
-    wait_until(lambda: time.perf_counter() >= target or bool(session.finished), after + 5)
-    if session.finished:  # finished before the stop: nothing to measure
-        session.heartbeat.pause()
-        return math.nan
-    stopped = time.perf_counter()
-    controller.stop()
-    wait_until(lambda: bool(session.finished), 30)
-    session.heartbeat.pause()
-    if not session.finished:
-        return math.nan
-    return (session.finished[0][2] - stopped) * 1000
 
 
 # --- start-up, threads, OpenMP -------------------------------------------------------------
@@ -795,7 +569,7 @@ def _startup_ms() -> float:
 
 def _thread_sweep(model: Path, config: BenchConfig, report: Any) -> None:
     from app.core import bench
-    from app.core.engine import reference_benchmark
+    from app.core.engines.reference import reference_benchmark
 
     top = max(2, os.cpu_count() or 1)
     for n in range(1, top + 1):
@@ -835,94 +609,3 @@ def _omp_comparison(
                 continue
             for key, value in json.loads(out.read_text(encoding="utf-8")).items():
                 report.set(f"{label}_{key}", float(value) if value is not None else math.nan)
-
-
-def _heartbeat_child(model: Path, config: BenchConfig, threads: int) -> dict[str, float | None]:
-    """One app turn with the heartbeat (run in a child so OMP_WAIT_POLICY takes effect)."""
-    from app.core import bench
-
-    with tempfile.TemporaryDirectory(prefix="hearth-hb-") as tmp:
-        session = _open_app(model, config, threads, Path(tmp))
-        try:
-            rates = []
-            for rep in range(max(1, config.repetitions - 1)):
-                session.window.controller.new_conversation()
-                text = f"Explain how a hash map works ({rep})."
-                _r, stats, _t = _app_turn(session, lambda t=text: session.window.controller.send(t))
-                rates.append(stats.tokens_per_s)
-        finally:
-            _close_app(session)
-    summary = bench.lateness_summary(session.heartbeat.lateness_ms)
-    figures = {
-        "heartbeat_p50_ms": summary["p50"],
-        "heartbeat_p99_ms": summary["p99"],
-        "heartbeat_max_ms": summary["max"],
-        "app_tg_tok_s": bench.median(rates),
-    }
-    return {k: (None if math.isnan(v) else v) for k, v in figures.items()}
-
-
-# --- the chart -----------------------------------------------------------------------------
-
-_COLOURS = {"reference": "#1f77b4", "engine": "#2ca02c", "app": "#d62728"}
-
-
-def write_chart(series: dict[str, list[tuple[float, float]]], path: Path) -> None:
-    """tok/s against context position, one colour per layer (QPainter, no matplotlib)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QPointF, QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter, QPen
-
-    _app = QGuiApplication.instance() or QGuiApplication(["hearth-chart"])
-    width, height, margin = 900, 500, 70
-    image = QImage(width, height, QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
-    points = [p for values in series.values() for p in values]
-    if not points:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image.save(str(path))
-        return
-    x_max = max(x for x, _ in points) * 1.05 or 1.0
-    y_max = max(y for _, y in points) * 1.15 or 1.0
-    plot = QRectF(margin, 30, width - margin - 20, height - margin - 30)
-
-    def to_screen(x: float, y: float) -> QPointF:
-        return QPointF(
-            plot.left() + plot.width() * x / x_max, plot.bottom() - plot.height() * y / y_max
-        )
-
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setFont(QFont("Sans", 9))
-    painter.setPen(QPen(QColor("#888888"), 1))
-    painter.drawRect(plot)
-    for i in range(6):
-        y = y_max * i / 5
-        p = to_screen(0, y)
-        painter.drawText(
-            QRectF(0, p.y() - 8, margin - 6, 16), Qt.AlignmentFlag.AlignRight, f"{y:.1f}"
-        )
-        x = x_max * i / 5
-        q = to_screen(x, 0)
-        painter.drawText(
-            QRectF(q.x() - 30, plot.bottom() + 4, 60, 16), Qt.AlignmentFlag.AlignCenter, f"{x:.0f}"
-        )
-    axis_label = "context position of the generated token"
-    painter.drawText(
-        QRectF(plot.left(), height - 24, plot.width(), 18), Qt.AlignmentFlag.AlignCenter, axis_label
-    )
-    painter.save()
-    painter.translate(14, plot.center().y())
-    painter.rotate(-90)
-    painter.drawText(QRectF(-60, -8, 120, 16), Qt.AlignmentFlag.AlignCenter, "tokens/s")
-    painter.restore()
-    for index, (name, values) in enumerate(series.items()):
-        colour = QColor(_COLOURS.get(name, "#555555"))
-        painter.setPen(QPen(colour, 2))
-        painter.setBrush(colour)
-        for x, y in values:
-            painter.drawEllipse(to_screen(x, y), 3, 3)
-        painter.drawText(QPointF(plot.left() + 10 + 110 * index, 20), f"● {name}")
-    painter.end()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(str(path))

@@ -6,8 +6,10 @@
 The answer streams to stdout and the reasoning to stderr (``--no-think`` hides it).
 The turn goes into the chat store like a turn in the app: the question and an empty
 streaming answer are written at once, the answer is saved at most once a second while
-it streams, and finished with its provenance and stats. Ctrl+C stops the answer and
-keeps it, marked interrupted; a second Ctrl+C quits at once.
+it streams, and finished with its provenance and stats. It drives the same
+:class:`~app.core.session.ChatSession` and :class:`~app.core.host.EngineHost` as the window.
+Ctrl+C stops the answer and keeps it, marked ``stopped``; a second Ctrl+C quits at once,
+keeping it marked ``interrupted``.
 """
 
 from __future__ import annotations
@@ -16,32 +18,33 @@ import argparse
 import contextlib
 import dataclasses
 import logging
+import queue
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any
 
 from app.cli.chats import resolve_conversation
-from app.core.cancel import TurnControl
-from app.core.chat import (
-    AnswerDelta,
-    ChatMessage,
-    ContextTrimmed,
-    ReasoningClosed,
-    ReasoningDelta,
-    SamplingParams,
-    TurnEvent,
-    TurnFinished,
-    TurnRequest,
-)
+from app.core.chat import SamplingParams
+from app.core.engines.base import Engine
 from app.core.errors import HearthError
+from app.core.host import EngineHost
 from app.core.logsetup import configure_logging
 from app.core.paths import app_paths
+from app.core.session import (
+    ChatSession,
+    HistoryTrimmed,
+    ReasoningEnded,
+    SessionEvent,
+    TextAppended,
+    TurnEnded,
+    TurnOptions,
+)
 from app.core.settings import Settings, load_settings
-from app.core.store import ChatStore, MessageState, ModelInfoLike, StoredMessage, build_provenance
+from app.core.store import ChatStore
 
 log = logging.getLogger(__name__)
 
@@ -52,22 +55,11 @@ EXIT_INTERRUPTED = 130
 clock: Callable[[], float] = time.monotonic
 
 
-class EngineLike(Protocol):
-    """What the chat command needs from ``app.core.engine.Engine``."""
-
-    @property
-    def info(self) -> ModelInfoLike: ...
-
-    def stream_turn(self, request: TurnRequest, control: TurnControl) -> Iterator[TurnEvent]: ...
-
-    def close(self) -> None: ...
-
-
-def load_engine(model: Path, settings: Settings) -> EngineLike:
+def load_engine(model: Path, settings: Settings) -> Engine:
     """Load the model (tests replace this with a scripted engine)."""
-    from app.core.engine import Engine
+    from app.core.engines.llama import load_engine as load_llama_engine
 
-    engine: EngineLike = Engine.load(
+    engine: Engine = load_llama_engine(
         model, n_ctx=settings.effective_context(), n_threads=settings.effective_threads()
     )
     return engine
@@ -126,39 +118,34 @@ def run(args: argparse.Namespace) -> int:
 def _chat(
     store: ChatStore, args: argparse.Namespace, settings: Settings, model: Path, prompt: str
 ) -> int:
-    conversation_id: str | None = None
-    history: list[StoredMessage] = []
+    conversation_id = ""
     overrides: dict[str, Any] = {}
     if args.continue_id:
         conversation_id = resolve_conversation(store, args.continue_id).id
-        history = store.active_path(conversation_id)
         overrides = store.conversation_settings(conversation_id)
-    params = _sampling(settings.sampling, overrides, args)
     system_prompt = overrides.get("system_prompt", settings.system_prompt)
+    options = TurnOptions(
+        params=_sampling(settings.sampling, overrides, args),
+        system_prompt=system_prompt if isinstance(system_prompt, str) else "",
+    )
     # Load first: a model that fails to load leaves no empty chat behind.
     engine = load_engine(model, settings)
+    host = EngineHost(engine, name="cli-engine-host")
     try:
-        if conversation_id is None:
-            conversation_id = store.create_conversation().id
-        parent = history[-1].id if history else None
-        question, answer = store.start_turn(conversation_id, parent, prompt)
-        request = TurnRequest(
-            messages=(*_as_chat(history), ChatMessage("user", question.content)),
-            params=params,
-            system_prompt=system_prompt if isinstance(system_prompt, str) else "",
+        events: queue.SimpleQueue[SessionEvent] = queue.SimpleQueue()
+        session = ChatSession(
+            store,
+            host,
+            conversation_id=conversation_id,
+            options=lambda _conversation: options,
+            listener=events.put,
+            origin="cli",
+            clock=lambda: clock(),
+            save_interval=SAVE_INTERVAL_S,
         )
-        return _stream(store, engine, request, answer, show_reasoning=not args.no_think)
+        return _stream(session, events, prompt, show_reasoning=not args.no_think)
     finally:
-        engine.close()
-
-
-def _as_chat(history: list[StoredMessage]) -> list[ChatMessage]:
-    # An answer that failed before writing anything carries nothing for the model.
-    return [
-        ChatMessage(m.role, m.content, m.reasoning)
-        for m in history
-        if not (m.role == "assistant" and not m.content and not m.reasoning)
-    ]
+        host.close(timeout=5.0)
 
 
 def _sampling(
@@ -200,8 +187,7 @@ class _Output:
         self.in_reasoning = False
 
     def answer(self, text: str) -> None:
-        if self.in_reasoning:
-            self.end_reasoning()
+        # The reasoning was closed by the session's ReasoningEnded, which always comes first.
         self._write(sys.stdout, text)
         self.answer_ends_with_newline = text.endswith("\n")
 
@@ -226,120 +212,76 @@ _CLOSE_NOTES = {
     "loop": "the reasoning was repeating itself; answering now",
 }
 
+#: How often the main thread wakes while it waits for events (Ctrl+C lands between waits).
+_POLL_S = 0.1
+
 
 def _stream(
-    store: ChatStore,
-    engine: EngineLike,
-    request: TurnRequest,
-    answer: StoredMessage,
+    session: ChatSession,
+    events: queue.SimpleQueue[SessionEvent],
+    prompt: str,
     *,
     show_reasoning: bool,
 ) -> int:
-    control = TurnControl()
+    """Ask, then print the session's events until the turn ends (on the main thread)."""
     out = _Output(show_reasoning)
-    reasoning_parts: list[str] = []
-    answer_parts: list[str] = []
-    finished: TurnFinished | None = None
-    save_warned = False
-    last_save = -float("inf")
-    unsaved = False
+    stopped_by_user = False
 
     def on_sigint(_signum: int, _frame: FrameType | None) -> None:
-        if control.cancelled:
+        nonlocal stopped_by_user
+        if stopped_by_user:
             raise KeyboardInterrupt
-        control.cancel()
+        stopped_by_user = True
+        session.stop()
 
     previous = _install_sigint(on_sigint)
     try:
-        for event in engine.stream_turn(request, control):
-            if isinstance(event, ReasoningDelta):
-                reasoning_parts.append(event.text)
-                out.reasoning(event.text)
-                unsaved = True
-            elif isinstance(event, AnswerDelta):
-                answer_parts.append(event.text)
-                out.answer(event.text)
-                unsaved = True
-            elif isinstance(event, ReasoningClosed):
+        session.ask(prompt)
+        while True:
+            try:
+                event = events.get(timeout=_POLL_S)
+            except queue.Empty:
+                continue
+            if isinstance(event, TextAppended):
+                if event.reasoning:
+                    out.reasoning(event.reasoning)
+                if event.answer:
+                    out.answer(event.answer)
+                if out.closed:  # stdout went away (``| head``): nobody reads the rest
+                    session.stop()
+            elif isinstance(event, ReasoningEnded):
                 out.end_reasoning(_CLOSE_NOTES.get(event.reason, ""))
-            elif isinstance(event, ContextTrimmed):
+            elif isinstance(event, HistoryTrimmed):
                 out.note(f"the {event.dropped} oldest messages were left out to fit the context")
-            elif isinstance(event, TurnFinished):
-                finished = event
-            if out.closed:
-                control.cancel()
-            now = clock()
-            if unsaved and now - last_save >= SAVE_INTERVAL_S:
-                last_save, unsaved = now, False
-                try:
-                    store.save_streaming(answer.id, "".join(answer_parts), "".join(reasoning_parts))
-                except HearthError as exc:
-                    # Keep answering: the final save below may still work, and says so if not.
-                    if not save_warned:
-                        out.note(f"not saved: {exc}")
-                        save_warned = True
+            elif isinstance(event, TurnEnded):
+                return _ended(out, event, stopped_by_user=stopped_by_user)
     except KeyboardInterrupt:
-        _finish(store, answer, answer_parts, reasoning_parts, "interrupted", request, engine, None)
+        # A second Ctrl+C: keep what arrived, marked interrupted, and quit at once.
+        session.close()
         out.note("stopped")
         return EXIT_INTERRUPTED
-    except HearthError as exc:
-        log.error("chat turn failed: %s (%s)", exc, exc.detail)
-        _finish(
-            store,
-            answer,
-            answer_parts,
-            reasoning_parts,
-            "error",
-            request,
-            engine,
-            None,
-            error=str(exc),
-        )
-        print(f"\nhearth: {exc}", file=sys.stderr)
-        return 1
     finally:
         _restore_sigint(previous)
+
+
+def _ended(out: _Output, event: TurnEnded, *, stopped_by_user: bool) -> int:
+    if event.state == "failed":
+        log.error("chat turn failed: %s", event.error)
+        print(f"\nhearth: {event.error}", file=sys.stderr)
+        return 1
     if not out.answer_ends_with_newline:
         out.answer("\n")
-    reason = finished.reason if finished else "cancelled"
-    state: MessageState = "interrupted" if reason == "cancelled" else "complete"
-    _finish(store, answer, answer_parts, reasoning_parts, state, request, engine, finished)
-    stats = finished.stats if finished else None
-    if stats is not None:
-        print(
-            f"[chat {answer.conversation_id} · {stats.generated_tokens} tokens · "
-            f"{stats.tokens_per_s:.1f} tok/s · {reason}]",
-            file=sys.stderr,
-        )
-    return EXIT_INTERRUPTED if state == "interrupted" and not out.closed else 0
-
-
-def _finish(
-    store: ChatStore,
-    answer: StoredMessage,
-    answer_parts: list[str],
-    reasoning_parts: list[str],
-    state: MessageState,
-    request: TurnRequest,
-    engine: EngineLike,
-    finished: TurnFinished | None,
-    *,
-    error: str = "",
-) -> None:
-    provenance = build_provenance(
-        engine.info,
-        request.params,
-        finished.stats if finished else None,
-        finish_reason=finished.reason if finished else ("cancelled" if not error else ""),
-        error=error,
+    if event.state == "stopped" and stopped_by_user:
+        out.note("stopped")
+    stats = event.stats
+    print(
+        f"[chat {event.conversation_id} · {stats.generated_tokens} tokens · "
+        f"{stats.tokens_per_s:.1f} tok/s · {event.state}]",
+        file=sys.stderr,
     )
-    store.finish_message(
-        answer.id,
-        content="".join(answer_parts),
-        reasoning="".join(reasoning_parts),
-        state=state,
-        provenance=provenance,
-    )
+    if event.state in ("stopped", "interrupted") and not out.closed:
+        return EXIT_INTERRUPTED
+    return 0
 
 
 def _install_sigint(handler: Any) -> Any:

@@ -7,12 +7,17 @@
     python -m app chats search QUERY
 
 An ID may be shortened to any unique prefix, as shown by ``chats list``.
+
+What is shown for reading (list, show, search, errors) never carries terminal control
+sequences from chat text: a chat file from someone else could otherwise recolour, retitle
+or rewrite the terminal. ``export`` writes the data unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -25,11 +30,21 @@ from app.core.export import (
     ExportFormat,
     export_file,
     export_text,
-    import_file,
 )
 from app.core.logsetup import configure_logging
 from app.core.paths import app_paths
-from app.core.store import ChatStore, ConversationSummary
+from app.core.store import ChatOps, ChatStore, ConversationSummary
+
+# C0 controls but newline and tab, DEL and the C1 controls (0x9b is a one-byte CSI).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile("[\n\t\u2028\u2029]")
+
+
+def for_terminal(text: str, *, one_line: bool = False) -> str:
+    """``text`` safe to print: control characters become U+FFFD (and line breaks spaces)."""
+    if one_line:
+        text = _LINE_BREAKS.sub(" ", text)
+    return _CONTROLS.sub("\ufffd", text)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -71,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 print(store.report.message, file=sys.stderr)
             return _dispatch(store, args)
     except HearthError as exc:
-        print(f"hearth: {exc}", file=sys.stderr)
+        print(f"hearth: {for_terminal(str(exc))}", file=sys.stderr)
         return 1
 
 
@@ -81,14 +96,14 @@ def _dispatch(store: ChatStore, args: argparse.Namespace) -> int:
         return _list(store)
     if action == "show":
         summary = resolve_conversation(store, args.id)
-        sys.stdout.write(export_text(store, [summary.id], "md"))
+        sys.stdout.write(for_terminal(export_text(store, [summary.id], "md")))
         return 0
     if action == "export":
         return _export(store, args)
     if action == "import":
         policy: ConflictPolicy = "copy" if args.copy else "skip"
-        result = import_file(store, Path(args.file), on_conflict=policy)
-        print(result.message)
+        result = ChatOps.for_store(store).import_file(Path(args.file), on_conflict=policy)
+        print(for_terminal(result.message))
         return 0
     if action == "search":
         return _search(store, " ".join(args.query), args.limit)
@@ -103,8 +118,9 @@ def _list(store: ChatStore) -> int:
     for summary in conversations:
         updated = datetime.fromtimestamp(summary.updated).strftime("%Y-%m-%d %H:%M")
         pin = "*" if summary.pinned else " "
-        title = summary.title or "(untitled)"
-        print(f"{summary.id}  {updated} {pin} {summary.message_count:>4}  {title}")
+        title = for_terminal(summary.title, one_line=True) or "(untitled)"
+        ident = for_terminal(summary.id, one_line=True)
+        print(f"{ident}  {updated} {pin} {summary.message_count:>4}  {title}")
     return 0
 
 
@@ -131,9 +147,9 @@ def _search(store: ChatStore, query: str, limit: int) -> int:
         where = (
             "title" if hit.message_id is None else ("reasoning" if hit.in_reasoning else hit.role)
         )
-        title = hit.conversation_title or "(untitled)"
-        print(f"{hit.conversation_id}  {title}  [{where}]")
-        print(f"    {hit.marked()}")
+        title = for_terminal(hit.conversation_title, one_line=True) or "(untitled)"
+        print(f"{for_terminal(hit.conversation_id, one_line=True)}  {title}  [{where}]")
+        print(f"    {for_terminal(hit.marked(), one_line=True)}")
     return 0
 
 

@@ -7,7 +7,7 @@ def version_text() -> str:
     from importlib.metadata import version
 
     from app import __version__
-    from app.core.engine import cpu_variant, llama_system_info
+    from app.core.engines.native import cpu_variant, llama_system_info
 
     return "\n".join(
         [

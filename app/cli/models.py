@@ -21,7 +21,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
@@ -363,17 +362,6 @@ def _print_table(rows: Sequence[tuple[str, ...]]) -> None:
 # download
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    label: str
-    file_name: str
-    sources: list[Any]
-    expected_size: int | None
-    expected_sha256: str
-    rank: bool
-    pinned_source: str | None = None
-
-
 def _gateway() -> Any:
     from app.core.network import NetworkGateway
     from app.core.paths import app_paths
@@ -408,8 +396,7 @@ def _download(args: argparse.Namespace) -> int:
             "its quant or id, e.g. “models download Q4_K_M”."
         )
         return EXIT_USAGE
-    from app.core.cancel import CancelToken
-    from app.core.catalog import CatalogError, fetch_source_metadata, load_catalog, resolve_expected
+    from app.core.catalog import CatalogError, load_catalog
     from app.core.paths import app_paths
     from app.core.settings import load_settings
 
@@ -439,30 +426,36 @@ def _download(args: argparse.Namespace) -> int:
     elif settings.source_preference != "auto":
         # Tried first without probing; the other sources stay as fallbacks.
         pinned = settings.source_preference
-    gateway = _gateway()
-    try:
-        _out(f"Checking {entry.file} on {len(sources)} source(s)...")
-        cancel = CancelToken()
-        metadata = _run_interruptibly(
-            lambda: fetch_source_metadata(entry, sources, gateway, cancel=cancel),
-            cancel,
-            lambda: _err("Stopping..."),
-        )
+    from app.core.install import install_catalog_entry
+
+    def report_unavailable(metadata: list[Any]) -> None:
         for item in metadata:
             if item.error:
                 _out(f"  {item.source.name}: unavailable ({item.error})")
-        size, sha = resolve_expected(entry, metadata)
-        reachable = {m.source.url for m in metadata if not m.error}
-        # Sources that could not even answer a HEAD go last, not away: a flaky host may
-        # still serve bytes later in a failover.
-        sources = [s for s in sources if s.url in reachable] + [
-            s for s in sources if s.url not in reachable
-        ]
-        plan = _Plan(entry.name, entry.file, sources, size, sha, rank, pinned)
-        _fetch(plan, dest, gateway)
+
+    gateway = _gateway()
+    try:
+        _out(f"Checking {entry.file} on {len(sources)} source(s)...")
+        result = _fetch(
+            entry.file,
+            dest,
+            lambda cancel, progress: install_catalog_entry(
+                entry,
+                sources,
+                models_dir=paths.models,
+                gateway=gateway,
+                progress=progress,
+                cancel=cancel,
+                rank=rank,
+                pinned_source=pinned,
+                on_metadata=report_unavailable,
+            ),
+        )
     finally:
         gateway.close()
-    _register_download(dest, plan.expected_sha256)
+    if result.already_installed:
+        _out(f"{entry.name} was installed meanwhile ({dest}).")
+        return EXIT_OK
     _out(f"Installed {entry.name} at {dest}.")
     return EXIT_OK
 
@@ -531,64 +524,62 @@ def _download_urls(args: argparse.Namespace) -> int:
         names[host] = names.get(host, 0) + 1
         name = host if names[host] == 1 else f"{host} #{names[host]}"
         sources.append(Source(name=name, url=url, kind="custom"))
-    plan = _Plan(args.name, args.name, sources, args.size, args.sha256.lower(), rank=False)
+    from app.core.install import install_file
+
     gateway = _gateway()
     try:
-        _fetch(plan, dest, gateway)
+        result = _fetch(
+            args.name,
+            dest,
+            lambda cancel, progress: install_file(
+                sources,
+                dest,
+                gateway=gateway,
+                expected_size=args.size,
+                expected_sha256=args.sha256.lower(),
+                progress=progress,
+                cancel=cancel,
+                rank=False,
+            ),
+        )
     finally:
         gateway.close()
-    _register_download(dest, plan.expected_sha256)
-    from app.core.models import validate_gguf
-
-    try:
-        meta = validate_gguf(dest)
-    except HearthError as exc:
-        _err(f"Warning: the download is complete and its sha256 matches, but {exc}")
-    else:
-        _out(
-            f"Installed {args.name} ({meta.architecture}, {meta.file_type or 'unknown quant'}) "
-            f"at {dest}."
-        )
+    meta = result.metadata
+    if meta is None:
+        _err(f"Warning: the download is complete and its sha256 matches, but {result.warning}")
+        _out(f"Saved {args.name} at {dest}.")
         return EXIT_OK
-    _out(f"Saved {args.name} at {dest}.")
+    _out(
+        f"Installed {args.name} ({meta.architecture}, {meta.file_type or 'unknown quant'}) "
+        f"at {dest}."
+    )
     return EXIT_OK
 
 
-def _fetch(plan: _Plan, dest: Path, gateway: Any) -> None:
+def _fetch(file_name: str, dest: Path, install: Callable[[Any, Any], T]) -> T:
+    """Run one install sequence with terminal progress; Ctrl+C stops it, keeping the .part."""
     from app.core.cancel import CancelToken
     from app.core.catalog import format_bytes
-    from app.core.downloads import download_file, part_path
+    from app.core.downloads import part_path
 
-    printer = ProgressPrinter(plan.file_name)
+    printer = ProgressPrinter(file_name)
     cancel = CancelToken()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-
-    def work() -> Path:
-        return download_file(
-            plan.sources,
-            dest,
-            gateway=gateway,
-            expected_size=plan.expected_size,
-            expected_sha256=plan.expected_sha256,
-            progress=printer.download_progress,
-            cancel=cancel,
-            rank=plan.rank,
-            pinned_source=plan.pinned_source,
-        )
 
     def interrupted() -> None:
         printer.finish()
         _err("Stopping...")
 
     try:
-        _run_interruptibly(work, cancel, interrupted)
+        result = _run_interruptibly(
+            lambda: install(cancel, printer.download_progress), cancel, interrupted
+        )
     except CancelledError:
         printer.finish()
         partial = part_path(dest)
         kept = partial.stat().st_size if partial.exists() else 0
         if kept:
             _err(
-                f"Stopped. {format_bytes(kept)} of {plan.file_name} is kept in {partial}; "
+                f"Stopped. {format_bytes(kept)} of {file_name} is kept in {partial}; "
                 "run the same command again to resume where it stopped."
             )
         else:
@@ -598,12 +589,7 @@ def _fetch(plan: _Plan, dest: Path, gateway: Any) -> None:
         printer.finish()
         raise
     printer.finish()
-
-
-def _register_download(dest: Path, sha256: str) -> None:
-    from app.core.models import record_download
-
-    record_download(dest.parent, dest.name, sha256)
+    return result
 
 
 # ---------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ def run_self_test(model: str | None = None, *, timeout_s: float = 120.0) -> int:
 
     from app import __version__
     from app.core.chat import ChatMessage, SamplingParams, TurnRequest, TurnStats
-    from app.core.engine import cpu_variant, llama_system_info
+    from app.core.host import cpu_variant, llama_system_info
     from app.core.paths import app_paths
     from app.workers.inference import InferenceClient
 

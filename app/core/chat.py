@@ -10,10 +10,19 @@ from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant"]
 
-#: Why a turn ended.
-#: ``stop``: the model emitted end-of-sequence; ``length``: max new tokens reached;
-#: ``cancelled``: the user pressed Stop; ``context_full``: the context window filled up.
-FinishReason = Literal["stop", "length", "cancelled", "context_full"]
+#: How a turn ended: the one vocabulary used unchanged by the engine, the host, the session,
+#: the store (a message's state is ``"streaming"`` or an EndState), the UI and exports. Only the
+#: OpenAI wire edge of the API renames (finished → "stop").
+#: ``finished``: the model emitted end-of-sequence; ``stopped``: the user (or a client) cancelled;
+#: ``length``: max new tokens reached or the context window filled up; ``failed``: an error ended
+#: the turn; ``interrupted``: the process or host went away mid-turn (shutdown, crash, kill).
+EndState = Literal["finished", "stopped", "length", "failed", "interrupted"]
+
+#: The end states an engine itself reports in ``TurnFinished``; the host and the session add
+#: ``failed`` and ``interrupted``.
+FinishReason = Literal["finished", "stopped", "length"]
+
+END_STATES: tuple[EndState, ...] = ("finished", "stopped", "length", "failed", "interrupted")
 
 #: Why the reasoning block closed.
 #: ``model``: the model wrote ``</think>``; ``budget``: the thinking budget ran out;

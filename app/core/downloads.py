@@ -7,10 +7,17 @@
   ``Content-Range`` that starts at our offset and names the expected total; a ``200`` to
   a range request means the source ignored it, so the ``.part`` restarts from zero
   (never appended to).
-* **Verify while streaming.** sha256 is computed as bytes arrive; at the end the size
-  and hash are checked, the file is fsynced and moved into place with ``os.replace``. A file
-  with the wrong hash never reaches ``dest``: the ``.part`` is deleted and the error
-  names the source(s) that served it.
+* **One download per file.** A lock beside the file (``filelock``) is held for the whole
+  download, so two windows, or a window and the CLI, never share a ``.part``: the second
+  waits (saying so), then reuses the file the first one installed.
+* **Verify what is on disk.** When the bytes are in, the ``.part`` is fsynced and hashed
+  again from the disk (not from the stream), and only a file whose size and sha256 match is
+  moved into place with ``os.replace``.
+* **A bad source is a failed source.** A file that fails verification counts against the
+  source that served it: its bytes are dropped and the next source starts from zero. When
+  the bytes came from several sources (or an earlier session) and so the culprit is
+  unknown, each source is then tried alone. Only when every source has failed does the
+  error come, and it names what each one did.
 * **Check early.** A file starting at byte 0 must begin with the GGUF magic; a source
   that answers with a web page is dropped at once.
 * **Fail over mid-file.** A dropped connection, a stall, a 5xx or a 429 is retried with
@@ -29,22 +36,40 @@ import contextlib
 import errno
 import hashlib
 import logging
-import os
 import re
 import shutil
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Literal
+
+import filelock
 
 from app.core.atomic import fsync_directory
 from app.core.cancel import CancelToken
+from app.core.download_io import (
+    GGUF_MAGIC,
+    MAX_RETRY_WAIT_S,
+    DownloadBusyError,
+    DownloadProgress,
+    HashingWriter,
+    PartFile,
+    ProgressCallback,
+    ProgressReporter,
+    Source,
+    abort_on_cancel,
+    acquire_lock,
+    delete_partial,
+    format_size,
+    int_or_none,
+    is_html,
+    lock_path,
+    parse_content_range,
+    parse_retry_after,
+    part_path,
+    rank_sources,
+    strip_query,
+    unsatisfied_range_total,
+)
 from app.core.errors import (
     CancelledError,
     DiskFullError,
@@ -54,278 +79,22 @@ from app.core.errors import (
 )
 from app.core.network import NetworkError, NetworkGateway, StreamResponse
 
+__all__ = [
+    "GGUF_MAGIC",
+    "DownloadBusyError",
+    "DownloadProgress",
+    "PartFile",
+    "ProgressCallback",
+    "Source",
+    "delete_partial",
+    "download_file",
+    "format_size",
+    "lock_path",
+    "part_path",
+    "rank_sources",
+]
+
 log = logging.getLogger(__name__)
-
-GGUF_MAGIC = b"GGUF"
-PART_SUFFIX = ".part"
-#: Progress callbacks arrive at most this often (a final "done" always arrives).
-PROGRESS_INTERVAL_S = 0.1
-#: Speed is averaged over this many recent seconds.
-SPEED_WINDOW_S = 3.0
-#: The longest wait between retries, whatever ``Retry-After`` or the backoff say.
-MAX_RETRY_WAIT_S = 60.0
-#: How often the cancel watcher looks at the token while a read may be blocked.
-CANCEL_POLL_S = 0.1
-
-SourceKind = Literal["huggingface", "mirror", "modelscope", "custom"]
-Phase = Literal["checking", "probing", "downloading", "verifying", "done"]
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One place a file can be downloaded from."""
-
-    name: str
-    url: str
-    kind: SourceKind = "custom"
-
-
-@dataclass(frozen=True, slots=True)
-class DownloadProgress:
-    phase: Phase
-    #: Bytes of the file in hand (on disk), including any resumed from an earlier session.
-    downloaded: int
-    #: The file size, 0 while unknown.
-    total: int
-    bytes_per_s: float
-    eta_s: float | None
-    #: Name of the source in use ("" when none is, e.g. while checking the ``.part``).
-    source: str
-    message: str = ""
-
-
-ProgressCallback = Callable[[DownloadProgress], None]
-
-
-def part_path(dest: Path) -> Path:
-    """Where the partial download of ``dest`` lives: beside it, so ``os.replace`` is atomic."""
-    dest = Path(dest)
-    return dest.with_name(dest.name + PART_SUFFIX)
-
-
-def delete_partial(dest: Path) -> bool:
-    """Remove the ``.part`` of ``dest``; True if there was one."""
-    try:
-        part_path(dest).unlink()
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def format_size(n_bytes: float) -> str:
-    """``1117320576`` -> ``"1.1 GB"`` (decimal units, as disks are sold)."""
-    value = float(n_bytes)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1000 or unit == "TB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
-
-
-# --- the .part file -------------------------------------------------------------------
-
-
-class PartFile:
-    """The growing ``.part`` file: appends, truncate to restart, fsync to finish.
-
-    Writes are not buffered here: bytes leave the process as soon as the writer thread
-    has them, so a process killed mid-download loses only what was still queued.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle = open(path, "ab", buffering=0)  # noqa: SIM115
-        self.size = self._handle.seek(0, os.SEEK_END)
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        view = memoryview(data)
-        while view:
-            written = self._handle.write(view)
-            if written is None:  # non-blocking files only; not expected here
-                raise OSError(errno.EAGAIN, "write would block")
-            self.size += written
-            view = view[written:]
-
-    def truncate(self) -> None:
-        self._handle.truncate(0)
-        self._handle.seek(0)
-        self.size = 0
-
-    def sync(self) -> None:
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._handle.close()
-
-
-class _HashingWriter:
-    """Hashes and writes on a helper thread, so the network thread only reads.
-
-    sha256 and ``write`` both release the GIL, so hashing overlaps the next read instead
-    of adding to it. Each socket read is handed over at once; whenever the writer is
-    free it takes everything that is waiting, so batches form by themselves when the
-    disk or the hash falls behind, and nothing sits in memory while the network is
-    quiet. At most ``capacity`` bytes wait: the download thread blocks beyond that. So
-    about ``2 * capacity`` bytes at most are in memory and not yet on disk, which bounds
-    what a killed process has to fetch again. A write error is kept and raised in the
-    download thread by the next :meth:`put` or :meth:`drain`.
-    """
-
-    def __init__(self, part: PartFile, hasher: hashlib._Hash, *, capacity: int) -> None:
-        self.part = part
-        self.hasher = hasher
-        self._capacity = capacity
-        self._cond = threading.Condition()
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
-        self._busy = False
-        self._closing = False
-        self._error: OSError | None = None
-        self._thread = threading.Thread(target=self._run, name="download-writer", daemon=True)
-        self._thread.start()
-
-    def put(self, piece: bytes) -> None:
-        with self._cond:
-            while self._pending_bytes >= self._capacity and self._error is None:
-                self._cond.wait()
-            if self._error is not None:
-                raise self._error
-            self._pending.append(piece)
-            self._pending_bytes += len(piece)
-            self._cond.notify_all()
-
-    def drain(self) -> None:
-        """Wait until every piece handed over is on disk and hashed; raise a write error."""
-        with self._cond:
-            while (self._pending or self._busy) and self._error is None:
-                self._cond.wait()
-            if self._error is not None:
-                raise self._error
-
-    def close(self) -> None:
-        with self._cond:
-            self._closing = True
-            self._cond.notify_all()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending and not self._closing:
-                    self._cond.wait()
-                if not self._pending:
-                    return
-                batch, self._pending, self._pending_bytes = self._pending, [], 0
-                self._busy = True
-                self._cond.notify_all()  # room again for the download thread
-            error: OSError | None = None
-            try:
-                for piece in batch:
-                    self.part.write(piece)
-                    self.hasher.update(piece)
-            except OSError as exc:
-                error = exc
-            with self._cond:
-                self._busy = False
-                if error is not None:
-                    self._error = error
-                    self._pending, self._pending_bytes = [], 0  # nothing after a failed write
-                self._cond.notify_all()
-
-
-# --- ranking --------------------------------------------------------------------------
-
-
-def rank_sources(
-    sources: Sequence[Source],
-    gateway: NetworkGateway,
-    *,
-    cancel: CancelToken,
-    probe_bytes: int = 65536,
-    timeout: float = 5.0,
-    require_magic: bytes | None = GGUF_MAGIC,
-) -> list[Source]:
-    """Order ``sources`` fastest first; the unreachable ones go last, in their given order.
-
-    Each source gets one probe, all at once: a ranged read of the first ``probe_bytes``.
-    Its score is the time to first byte plus the time to read the probe. A source that
-    fails, answers with the wrong content, or takes longer than ``timeout`` is
-    unreachable.
-    """
-    if len(sources) < 2:
-        return list(sources)
-    cancel.raise_if_cancelled()
-    scores: dict[int, float | None] = {}
-    executor = ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="probe")
-    try:
-        futures: dict[Future[float | None], int] = {
-            executor.submit(_probe, source, gateway, probe_bytes, timeout, require_magic): index
-            for index, source in enumerate(sources)
-        }
-        pending = set(futures)
-        while pending:
-            if cancel.cancelled:
-                raise CancelledError()
-            done, pending = wait_futures(
-                pending, timeout=CANCEL_POLL_S, return_when=FIRST_COMPLETED
-            )
-            for future in done:
-                scores[futures[future]] = future.result()
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-    reachable = sorted(
-        (index for index, score in scores.items() if score is not None),
-        key=lambda index: (scores[index], index),
-    )
-    unreachable = [index for index in range(len(sources)) if scores.get(index) is None]
-    ranking = [sources[index] for index in (*reachable, *unreachable)]
-    log.info(
-        "downloads: source ranking %s",
-        ", ".join(
-            f"{sources[i].name}="
-            + (f"{scores[i]:.3f}s" if scores.get(i) is not None else "unreachable")
-            for i in range(len(sources))
-        ),
-    )
-    return ranking
-
-
-def _probe(
-    source: Source,
-    gateway: NetworkGateway,
-    probe_bytes: int,
-    timeout: float,
-    require_magic: bytes | None,
-) -> float | None:
-    started = time.monotonic()
-    received = 0
-    head = b""
-    try:
-        with gateway.stream(
-            source.url,
-            headers={"Range": f"bytes=0-{probe_bytes - 1}"},
-            connect_timeout=timeout,
-            read_timeout=timeout,
-        ) as response:
-            if response.status not in (200, 206) or _is_html(response.headers):
-                return None
-            for piece in response.iter_bytes():
-                if len(head) < 8:
-                    head += piece[: 8 - len(head)]
-                received += len(piece)
-                if received >= probe_bytes or time.monotonic() - started > timeout:
-                    break
-    except NetworkError as exc:
-        log.info("downloads: probe of %s failed: %s", source.name, exc.detail or exc)
-        return None
-    elapsed = time.monotonic() - started
-    if received == 0 or elapsed > timeout:
-        return None
-    if require_magic is not None and not head.startswith(require_magic):
-        return None
-    # Extrapolate to a full probe, so a source that sent less (a short file) is comparable.
-    return elapsed * probe_bytes / min(received, probe_bytes)
 
 
 # --- the download -------------------------------------------------------------------------
@@ -351,6 +120,7 @@ def download_file(
     max_retry_after: float = MAX_RETRY_WAIT_S,
     require_magic: bytes | None = GGUF_MAGIC,
     probe_timeout: float = 5.0,
+    wait_for_other: bool = True,
 ) -> Path:
     """Download one file from ``sources`` into ``dest``, verified; returns ``dest``.
 
@@ -367,11 +137,14 @@ def download_file(
       so also about the most a killed process has to fetch again.
     * ``disk_margin_bytes``: free space to leave on the disk beyond the file itself.
     * ``require_magic``: the bytes the file must start with (GGUF; None for any file).
+    * ``wait_for_other``: when another process or thread is downloading ``dest``, wait for
+      it (phase ``waiting``) and then reuse its file if it verifies; False raises
+      :class:`DownloadBusyError` at once.
 
     Raises :class:`CancelledError` (``.part`` kept), :class:`DiskFullError` (``.part``
-    kept), :class:`IntegrityError` (``.part`` deleted, nothing at ``dest``),
-    :class:`~app.core.errors.OfflineError`, or :class:`DownloadError` when every source
-    failed (``.part`` kept).
+    kept), :class:`~app.core.errors.OfflineError`, :class:`DownloadBusyError`, or, when every
+    source failed, :class:`IntegrityError` if one of them served bad bytes (nothing at
+    ``dest``) and :class:`DownloadError` otherwise (a ``.part`` of good standing is kept).
     """
     if not sources:
         raise DownloadError(f"There is no source to download {Path(dest).name} from.")
@@ -382,7 +155,7 @@ def download_file(
         gateway=gateway,
         expected_size=expected_size,
         expected_sha256=expected_sha256.lower() if expected_sha256 else None,
-        reporter=_ProgressReporter(progress),
+        reporter=ProgressReporter(progress),
         cancel=cancel,
         stall_timeout=stall_timeout,
         connect_timeout=connect_timeout,
@@ -393,9 +166,22 @@ def download_file(
         disk_margin=disk_margin_bytes,
         require_magic=require_magic,
     )
-    return job.run(
-        list(sources), rank=rank, pinned_source=pinned_source, probe_timeout=probe_timeout
+    job.dest.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(lock_path(job.dest)))
+    acquire_lock(
+        lock,
+        name=job.name,
+        cancel=job.cancel,
+        reporter=job.reporter,
+        expected_size=job.expected_size,
+        wait=wait_for_other,
     )
+    try:
+        return job.run(
+            list(sources), rank=rank, pinned_source=pinned_source, probe_timeout=probe_timeout
+        )
+    finally:
+        lock.release()
 
 
 class _SourceFailedError(Exception):
@@ -426,7 +212,7 @@ class _Download:
     gateway: NetworkGateway
     expected_size: int | None
     expected_sha256: str | None
-    reporter: _ProgressReporter
+    reporter: ProgressReporter
     cancel: CancelToken
     stall_timeout: float
     connect_timeout: float
@@ -442,7 +228,7 @@ class _Download:
     hasher: hashlib._Hash = field(default_factory=hashlib.sha256)
     spans: list[_Span] = field(default_factory=list)
     part: PartFile | None = None
-    writer: _HashingWriter | None = None
+    writer: HashingWriter | None = None
     source_name: str = ""
 
     @property
@@ -461,24 +247,32 @@ class _Download:
         self.total = self.expected_size
         self.dest.parent.mkdir(parents=True, exist_ok=True)
         self.cancel.raise_if_cancelled()
+        if self.dest.is_file() and self._installed_is_good():
+            # Another window or command installed it while we waited for the lock.
+            log.info("downloads: %s was installed by another download; reusing it", self.name)
+            size = self.dest.stat().st_size
+            self.reporter.report("done", size, size, "", "Done", force=True)
+            return self.dest
         self._load_existing_part()
         if self.total is not None:
             self._check_free_space()
         try:
             self.part = PartFile(self.part_path)
-            self.writer = _HashingWriter(
+            self.writer = HashingWriter(
                 self.part, self.hasher, capacity=max(self.chunk_size // 2, 65536)
             )
             if self.part.size != self.offset:  # the file changed under us; be safe
                 self._restart()
-            if self.total is not None and self.offset == self.total:
+            if self.total is not None and self.offset == self.total and self.offset > 0:
                 log.info("downloads: %s is already complete on disk; verifying", self.name)
-                return self._finish()
+                if self._verify_on_disk() is None:
+                    return self._install()
+                log.warning("downloads: the complete .part of %s is bad; starting over", self.name)
+                self._restart()
             ordered = self._order(
                 sources, rank=rank, pinned=pinned_source, probe_timeout=probe_timeout
             )
-            self._fetch(ordered)
-            return self._finish()
+            return self._fetch(ordered)
         finally:
             if self.writer is not None:
                 self.writer.close()
@@ -487,6 +281,16 @@ class _Download:
                 if self.part.size == 0:  # nothing worth keeping
                     with contextlib.suppress(OSError):
                         self.part_path.unlink()
+
+    def _installed_is_good(self) -> bool:
+        """Whether the file already at ``dest`` is the one wanted (hashed from disk)."""
+        size = self.dest.stat().st_size
+        if self.total is not None and size != self.total:
+            return False
+        if self.expected_sha256 is None:
+            return True
+        self.reporter.report("verifying", 0, size, "", "Verifying", force=True)
+        return self._hash_from_disk(self.dest, size) == self.expected_sha256
 
     def _load_existing_part(self) -> None:
         """Take over a ``.part`` left by an earlier session: re-hash it (no re-fetch)."""
@@ -555,52 +359,90 @@ class _Download:
             )
         return sources
 
-    def _fetch(self, sources: list[Source]) -> None:
-        failures: list[tuple[Source, str, str]] = []
-        for index, source in enumerate(sources):
-            if index > 0:
+    def _fetch(self, sources: list[Source]) -> Path:
+        """Try the sources in order until one yields a verified file; install it."""
+        failures: dict[int, tuple[Source, str, str]] = {}
+        # After a bad file whose bytes came from several sources, the culprit is unknown:
+        # from then on each source serves a whole file alone, so the next bad one is named.
+        alone = False
+        while True:
+            restart_pass = False
+            for index, source in enumerate(sources):
+                if index in failures:
+                    continue
+                if alone and self.offset > 0:
+                    self._restart()
+                failure = self._from_source(source, switching=bool(failures) or alone)
+                if failure is not None:
+                    failures[index] = (source, *failure)
+                    continue
+                problem = self._verify_on_disk()
+                if problem is None:
+                    return self._install()
+                culprits = self._contributors()
+                detail = self._spans_detail()
+                self._restart()  # keep no bytes of a file that proved bad
+                if alone or culprits in ([], [source.name]):
+                    log.warning("downloads: %s served a file that %s", source.name, problem)
+                    failures[index] = (source, f"served a file that {problem}", detail)
+                    continue
+                log.warning(
+                    "downloads: %s %s; its bytes came from %s; trying each source alone",
+                    self.name,
+                    problem,
+                    ", ".join(culprits),
+                )
+                # Sources that only failed to deliver get another chance, alone.
+                failures = {i: f for i, f in failures.items() if _BAD_FILE in f[1]}
+                alone = restart_pass = True
+                break
+            if not restart_pass:
+                self._all_failed([failures[i] for i in sorted(failures)])
+
+    def _from_source(self, source: Source, *, switching: bool) -> tuple[str, str] | None:
+        """Fetch the rest of the file from ``source`` with retries; (reason, detail) if it
+        failed for good, None when the bytes are all in."""
+        if switching:
+            self.reporter.report(
+                "downloading",
+                self.offset,
+                self.total or 0,
+                source.name,
+                f"Switching to {source.name}" + self._at_offset(),
+                force=True,
+            )
+        consecutive = 0
+        while True:
+            self.cancel.raise_if_cancelled()
+            before = self.offset
+            try:
+                self._attempt(source)
+                return None
+            except _SourceFailedError as failure:
+                if self.offset > before:
+                    consecutive = 0  # it was making progress: a hiccup, not a bad source
+                log.info(
+                    "downloads: %s %s at byte %d (%s)",
+                    source.name,
+                    failure.reason,
+                    self.offset,
+                    failure.detail,
+                )
+                consecutive += 1
+                if not failure.retryable or consecutive > self.max_retries:
+                    tries = f" ({consecutive} tries)" if failure.retryable else ""
+                    return failure.reason + tries, failure.detail
+                delay = self._retry_delay(consecutive, failure.retry_after)
                 self.reporter.report(
                     "downloading",
                     self.offset,
                     self.total or 0,
                     source.name,
-                    f"Switching to {source.name}" + self._at_offset(),
+                    f"{source.name} {failure.reason}; retrying in {delay:.0f} s",
                     force=True,
                 )
-            consecutive = 0
-            while True:
-                self.cancel.raise_if_cancelled()
-                before = self.offset
-                try:
-                    self._attempt(source)
-                    return
-                except _SourceFailedError as failure:
-                    if self.offset > before:
-                        consecutive = 0  # it was making progress: a hiccup, not a bad source
-                    log.info(
-                        "downloads: %s %s at byte %d (%s)",
-                        source.name,
-                        failure.reason,
-                        self.offset,
-                        failure.detail,
-                    )
-                    consecutive += 1
-                    if not failure.retryable or consecutive > self.max_retries:
-                        tries = f" ({consecutive} tries)" if failure.retryable else ""
-                        failures.append((source, failure.reason + tries, failure.detail))
-                        break
-                    delay = self._retry_delay(consecutive, failure.retry_after)
-                    self.reporter.report(
-                        "downloading",
-                        self.offset,
-                        self.total or 0,
-                        source.name,
-                        f"{source.name} {failure.reason}; retrying in {delay:.0f} s",
-                        force=True,
-                    )
-                    if self.cancel.wait(delay):
-                        raise CancelledError() from None
-        self._all_failed(failures)
+                if self.cancel.wait(delay):
+                    raise CancelledError() from None
 
     def _retry_delay(self, consecutive: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -614,10 +456,19 @@ class _Download:
         if self.offset > 0:
             of_total = f" of {format_size(self.total)}" if self.total else ""
             kept = f" The {format_size(self.offset)}{of_total} already downloaded are kept."
+        detail = "\n".join(f"{s.name} <{strip_query(s.url)}>: {r} {d}" for s, r, d in failures)
+        bad = [s.name for s, reason, _ in failures if _BAD_FILE in reason]
+        if bad:
+            raise IntegrityError(
+                f"Could not download {self.name}: {clauses}. Nothing was installed.{kept} "
+                "Try again later, or choose another source.",
+                detail=detail,
+                source=", ".join(bad),
+            )
         raise DownloadError(
             f"Could not download {self.name}: {clauses}.{kept} Check your connection or add "
             "another source, then try again.",
-            detail="\n".join(f"{s.name} <{_strip_query(s.url)}>: {r} {d}" for s, r, d in failures),
+            detail=detail,
             source=failures[-1][0].name if len(failures) == 1 else "",
         )
 
@@ -635,7 +486,7 @@ class _Download:
                     connect_timeout=self.connect_timeout,
                     read_timeout=self.stall_timeout,
                 ) as response,
-                _abort_on_cancel(response, self.cancel),
+                abort_on_cancel(response, self.cancel),
             ):
                 restart = self._accept_answer(response, source)
                 if restart is None:  # 416 for a range that is exactly the end: complete
@@ -678,7 +529,7 @@ class _Download:
         status = response.status
         headers = response.headers
         if status == 416 and self.offset > 0:
-            complete_size = _unsatisfied_range_total(headers.get("Content-Range"))
+            complete_size = unsatisfied_range_total(headers.get("Content-Range"))
             if complete_size == self.offset and self.total in (None, complete_size):
                 self.total = complete_size
                 return None
@@ -695,18 +546,18 @@ class _Download:
             raise _SourceFailedError(
                 "asked us to slow down (HTTP 429)",
                 retryable=True,
-                retry_after=_parse_retry_after(headers.get("Retry-After")),
+                retry_after=parse_retry_after(headers.get("Retry-After")),
             )
         if status >= 500:
             raise _SourceFailedError(f"had a server error (HTTP {status})", retryable=True)
         if status not in (200, 206):
             raise _SourceFailedError(f"gave an unexpected answer (HTTP {status})", retryable=False)
-        if _is_html(headers):
+        if is_html(headers):
             raise _SourceFailedError(
                 _WEB_PAGE, retryable=False, detail=f"Content-Type {headers.get('Content-Type')}"
             )
         if status == 206:
-            start, end, size = _parse_content_range(headers.get("Content-Range"))
+            start, end, size = parse_content_range(headers.get("Content-Range"))
             if start != self.offset or size is None or end != size - 1:
                 raise _SourceFailedError(
                     "answered with the wrong part of the file",
@@ -715,7 +566,7 @@ class _Download:
                 )
             self._learn_total(size)
             return False
-        length = _int_or_none(headers.get("Content-Length"))
+        length = int_or_none(headers.get("Content-Length"))
         if length is not None:
             self._learn_total(length, from_zero=True)
         return self.offset > 0
@@ -829,7 +680,9 @@ class _Download:
 
     # --- the end -------------------------------------------------------------------
 
-    def _finish(self) -> Path:
+    def _verify_on_disk(self) -> str | None:
+        """Check the finished ``.part`` as it is on disk; None if good, else what is wrong
+        (completing "served a file that ...")."""
         part = self.part
         assert part is not None
         self.reporter.report(
@@ -843,47 +696,62 @@ class _Download:
         self._settle()
         try:
             part.sync()
+            size = self.part_path.stat().st_size
         except OSError as exc:
             raise self._write_error(exc) from exc
-        if self.total is not None and self.offset != self.total:
-            self._reject(f"is {format_size(self.offset)} instead of {format_size(self.total)}")
-        digest = self.hasher.hexdigest()
-        if self.expected_sha256 is not None and digest != self.expected_sha256:
-            self._reject("did not match its expected checksum", digest=digest)
-        part.close()
+        if self.total is not None and size != self.total:
+            return f"{_BAD_FILE} ({format_size(size)} instead of {format_size(self.total)})"
+        if self.expected_sha256 is None:
+            return None
+        # Hashed again from the disk, not from the stream: what gets installed is what
+        # is checked.
+        digest = self._hash_from_disk(self.part_path, size)
+        if digest != self.expected_sha256:
+            log.warning(
+                "downloads: %s has sha256 %s, expected %s (%s)",
+                self.name,
+                digest,
+                self.expected_sha256,
+                self._spans_detail(),
+            )
+            return f"{_BAD_FILE} (its sha256 checksum did not match)"
+        return None
+
+    def _hash_from_disk(self, path: Path, size: int) -> str:
+        digest = hashlib.sha256()
+        done = 0
+        buffer = bytearray(min(max(self.chunk_size, 1 << 16), 4 << 20))
+        view = memoryview(buffer)
+        with open(path, "rb") as handle:
+            while n := handle.readinto(buffer):
+                self.cancel.raise_if_cancelled()
+                digest.update(view[:n])
+                done += n
+                self.reporter.report("verifying", done, size, self.source_name)
+        return digest.hexdigest()
+
+    def _install(self) -> Path:
+        """Move the verified ``.part`` into place."""
+        assert self.part is not None
+        self.part.close()
         self.part_path.replace(self.dest)
         fsync_directory(self.dest.parent)
-        log.info("downloads: installed %s (%d bytes, sha256 %s)", self.dest, self.offset, digest)
+        log.info("downloads: installed %s (%d bytes)", self.dest, self.offset)
         self.reporter.report("done", self.offset, self.offset, self.source_name, "Done", force=True)
         return self.dest
 
-    def _reject(self, problem: str, *, digest: str = "") -> None:
-        """Delete the bad ``.part`` and say where its bytes came from."""
-        assert self.part is not None
-        self.part.close()
-        with contextlib.suppress(FileNotFoundError):
-            self.part_path.unlink()
+    def _contributors(self) -> list[str]:
+        """Where the bytes of the ``.part`` came from, in order."""
         names = list(dict.fromkeys(span.source for span in self.spans if span.end > span.start))
         if self.resumed_bytes:
             names.insert(0, "an earlier session")
-        if len(names) == 1:
-            origin = f"It came from {names[0]}, which served bad bytes."
-        elif names:
-            origin = (
-                f"Its bytes came from {', '.join(names[:-1])} and {names[-1]}; one of them "
-                "served bad bytes."
-            )
-        else:
-            origin = ""
+        return names
+
+    def _spans_detail(self) -> str:
         detail = "; ".join(f"{s.source}: bytes {s.start}-{s.end}" for s in self.spans)
         if self.resumed_bytes:
             detail = f"earlier session: bytes 0-{self.resumed_bytes}; " + detail
-        raise IntegrityError(
-            f"The downloaded {self.name} {problem}, so it was deleted. {origin} Try again, or "
-            "choose another source.".replace("  ", " "),
-            detail=f"sha256 {digest} expected {self.expected_sha256}; {detail}",
-            source=", ".join(n for n in names if n != "an earlier session"),
-        )
+        return detail
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -920,133 +788,5 @@ class _Download:
 
 
 _WEB_PAGE = "answered with a web page instead of the model file"
-
-
-@contextlib.contextmanager
-def _abort_on_cancel(response: StreamResponse, cancel: CancelToken) -> Iterator[None]:
-    """While the block runs, a cancel unblocks a read stuck waiting for bytes."""
-    finished = threading.Event()
-    lock = threading.Lock()
-
-    def watch() -> None:
-        while not finished.is_set():
-            if cancel.wait(CANCEL_POLL_S):
-                with lock:
-                    if not finished.is_set():
-                        response.abort()
-                return
-
-    watcher = threading.Thread(target=watch, name="download-cancel-watch", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        with lock:
-            finished.set()
-
-
-class _ProgressReporter:
-    """Throttles progress to ~10 per second and computes speed over a moving window."""
-
-    def __init__(
-        self, callback: ProgressCallback, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._callback = callback
-        self._clock = clock
-        self._last_emit = 0.0
-        self._samples: deque[tuple[float, int]] = deque()
-        self._received = 0
-        self._last_downloaded: int | None = None
-
-    def report(
-        self,
-        phase: Phase,
-        downloaded: int,
-        total: int,
-        source: str,
-        message: str = "",
-        *,
-        force: bool = False,
-    ) -> None:
-        now = self._clock()
-        if phase == "downloading":
-            if self._last_downloaded is not None and downloaded > self._last_downloaded:
-                self._received += downloaded - self._last_downloaded
-            self._last_downloaded = downloaded
-            self._samples.append((now, self._received))
-            while len(self._samples) > 2 and now - self._samples[0][0] > SPEED_WINDOW_S:
-                self._samples.popleft()
-        if not force and now - self._last_emit < PROGRESS_INTERVAL_S:
-            return
-        self._last_emit = now
-        speed = self._speed(now) if phase == "downloading" else 0.0
-        eta = (total - downloaded) / speed if speed > 0 and total > 0 else None
-        self._callback(
-            DownloadProgress(
-                phase=phase,
-                downloaded=downloaded,
-                total=total,
-                bytes_per_s=speed,
-                eta_s=eta,
-                source=source,
-                message=message,
-            )
-        )
-
-    def _speed(self, now: float) -> float:
-        if len(self._samples) < 2:
-            return 0.0
-        first_time, first_bytes = self._samples[0]
-        elapsed = now - first_time
-        return (self._received - first_bytes) / elapsed if elapsed > 0 else 0.0
-
-
-# --- header parsing ----------------------------------------------------------------------
-
-_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
-_UNSATISFIED_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
-
-
-def _parse_content_range(value: str | None) -> tuple[int | None, int | None, int | None]:
-    match = _CONTENT_RANGE.match(value or "")
-    if match is None:
-        return None, None, None
-    size = None if match[3] == "*" else int(match[3])
-    return int(match[1]), int(match[2]), size
-
-
-def _unsatisfied_range_total(value: str | None) -> int | None:
-    match = _UNSATISFIED_RANGE.match(value or "")
-    return int(match[1]) if match else None
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    with contextlib.suppress(ValueError):
-        return max(0.0, float(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _is_html(headers: Mapping[str, str]) -> bool:
-    return headers.get("Content-Type", "").split(";")[0].strip().lower() in (
-        "text/html",
-        "application/xhtml+xml",
-    )
-
-
-def _strip_query(url: str) -> str:
-    return url.split("?", 1)[0]
+#: How a verification failure is worded ("<source> served a file that failed verification").
+_BAD_FILE = "failed verification"

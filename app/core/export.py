@@ -7,109 +7,53 @@ The JSON shape is versioned so other tools can read it::
                         "active_leaf", "messages": [{"id", "parent", "role", "content",
                         "reasoning", "state", "created", "updated", "provenance"}]}]}
 
-Times are ISO 8601 in UTC with microseconds. JSON keeps every branch; Markdown and HTML
-show the branch on screen (the active path). Export → import into an empty store →
-export gives identical JSON.
+Times are ISO 8601 in UTC with microseconds. A message's ``state`` is its end state
+(finished, stopped, length, failed, interrupted), written unchanged. JSON keeps every
+branch; Markdown and HTML show the branch on screen (the active path). Export → import into
+an empty store → export gives identical JSON. Importing (which checks every field of a file
+from anyone) is :mod:`app.core.store.exchange`; its names are importable from here too.
+
+Exports are plain functions taking ``cancel`` and ``progress`` (per conversation), so the
+window runs them off its thread.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import logging
-import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, get_args
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 from app import APP_NAME
 from app.core.atomic import write_text_atomic
-from app.core.chat import Role
-from app.core.errors import StoreError
-from app.core.store import (
-    MESSAGE_STATES,
-    ROLES,
-    ChatStore,
-    ConversationSummary,
-    ImportedConversation,
-    MessageState,
-    StoredMessage,
-    clean_text,
-    new_id,
+from app.core.cancel import CancelToken, ProgressCallback, no_progress
+from app.core.store import ChatStore, ConversationSummary, StoredMessage
+from app.core.store.exchange import (
+    EXPORT_VERSION,
+    ChatImportError,
+    ConflictPolicy,
+    ImportResult,
+    import_data,
+    import_file,
+    iso_time,
+    parse_time,
 )
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1
 ExportFormat = Literal["md", "json", "html"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
-#: What to do with a conversation whose id is already in the store.
-ConflictPolicy = Literal["skip", "copy"]
 
 _ROLE_NAMES: dict[str, str] = {"user": "You", "assistant": APP_NAME, "system": "System"}
-
-
-class ChatImportError(StoreError):
-    """A file offered for import is not a Hearth chat export."""
-
-
-@dataclass(frozen=True, slots=True)
-class ImportResult:
-    imported_conversations: int
-    imported_messages: int
-    #: Titles of conversations left out because they were already in the store.
-    skipped: tuple[str, ...] = ()
-    #: Conversations imported under new ids because theirs were taken.
-    reidentified: int = 0
-    #: Things that were repaired or dropped, as sentences.
-    problems: tuple[str, ...] = ()
-
-    @property
-    def message(self) -> str:
-        """A summary for the user."""
-        sentences = [
-            f"Imported {self.imported_conversations} conversations "
-            f"({self.imported_messages} messages)."
-        ]
-        if self.skipped:
-            sentences.append(f"Skipped {len(self.skipped)} already in your history.")
-        if self.reidentified:
-            sentences.append(
-                f"{self.reidentified} were added as copies with new ids, because their ids "
-                "were already in use."
-            )
-        sentences.extend(self.problems)
-        return " ".join(sentences)
-
-
-# --- Time ------------------------------------------------------------------------------
-
-
-def iso_time(timestamp: float) -> str:
-    """Unix seconds → ISO 8601 UTC with microseconds (stable through a round trip)."""
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="microseconds")
-
-
-def parse_time(value: Any) -> float | None:
-    """ISO 8601 (or unix seconds) → unix seconds; None if unusable. Naive times are UTC."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
 
 
 # --- Export ----------------------------------------------------------------------------
@@ -124,12 +68,36 @@ def _selected(
     return [store.get_conversation(cid) for cid in conversation_ids]
 
 
+def _each(
+    summaries: Sequence[ConversationSummary],
+    cancel: CancelToken | None,
+    progress: ProgressCallback,
+) -> list[tuple[int, ConversationSummary]]:
+    """The summaries with their positions, after reporting the start."""
+    _step(0, len(summaries), cancel, progress)
+    return list(enumerate(summaries))
+
+
+def _step(done: int, total: int, cancel: CancelToken | None, progress: ProgressCallback) -> None:
+    progress(done, total)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+
+
 def export_data(
-    store: ChatStore, conversation_ids: Sequence[str] | None = None, *, now: float | None = None
+    store: ChatStore,
+    conversation_ids: Sequence[str] | None = None,
+    *,
+    now: float | None = None,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> dict[str, Any]:
     """The lossless JSON document for the given conversations (all when None)."""
     conversations: list[dict[str, Any]] = []
-    for summary in _selected(store, conversation_ids):
+    summaries = _selected(store, conversation_ids)
+    for index, summary in _each(summaries, cancel, progress):
+        if index:
+            _step(index, len(summaries), cancel, progress)
         conversations.append(
             {
                 "id": summary.id,
@@ -142,6 +110,7 @@ def export_data(
                 "messages": [_message_data(m) for m in store.messages(summary.id)],
             }
         )
+    progress(len(summaries), len(summaries))
     return {
         "version": EXPORT_VERSION,
         "app": APP_NAME,
@@ -170,17 +139,29 @@ def export_text(
     fmt: ExportFormat,
     *,
     now: float | None = None,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> str:
     """The export as text in ``fmt`` ("md", "json" or "html")."""
     if fmt == "json":
-        data = export_data(store, conversation_ids, now=now)
+        data = export_data(store, conversation_ids, now=now, cancel=cancel, progress=progress)
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
     summaries = _selected(store, conversation_ids)
+    renderer = _markdown_renderer()
+    parts: list[str] = []
+    for index, summary in _each(summaries, cancel, progress):
+        if index:
+            _step(index, len(summaries), cancel, progress)
+        if fmt == "md":
+            parts.append(_markdown(store, summary))
+        else:
+            parts.append(_html_conversation(store, summary, renderer))
+    progress(len(summaries), len(summaries))
     if fmt == "md":
-        return "\n---\n\n".join(_markdown(store, s) for s in summaries)
-    if fmt == "html":
-        return _html_document(store, summaries)
-    raise ValueError(f"unknown export format {fmt!r}")
+        return "\n---\n\n".join(parts)
+    return _html_document(summaries, parts)
 
 
 def export_file(
@@ -190,9 +171,11 @@ def export_file(
     path: Path,
     *,
     now: float | None = None,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
 ) -> Path:
     """Write the export atomically, private to the user (0600). Returns ``path``."""
-    text = export_text(store, conversation_ids, fmt, now=now)
+    text = export_text(store, conversation_ids, fmt, now=now, cancel=cancel, progress=progress)
     write_text_atomic(Path(path), text)
     log.info("exported %s to %s (%d bytes)", fmt, path, len(text))
     return Path(path)
@@ -208,7 +191,7 @@ def _stats_line(message: StoredMessage) -> str:
         speed = stats.get("tokens_per_s")
         if isinstance(speed, int | float) and speed > 0:
             parts.append(f"{speed:.1f} tok/s")
-    if message.state != "complete":
+    if message.state != "finished":
         parts.append(message.state)
     return " · ".join(parts)
 
@@ -263,19 +246,41 @@ hr { border: none; border-top: 2px solid #d0d7de; margin: 2.5rem 0; }
 """
 
 
+#: The only images an exported page keeps: ones embedded in the page itself.
+_EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z")
+
+
+def _image_without_fetching(
+    renderer: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType
+) -> str:
+    """An image in a chat, as HTML that never loads anything.
+
+    A remote image would tell its server that the page was opened (and when, and from
+    where); the page's CSP blocks it, but the link should not be in the file at all. Such
+    an image is shown as its description in brackets.
+    """
+    token = tokens[index]
+    source = str(token.attrGet("src") or "")
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    if _EMBEDDED_IMAGE.match(source):
+        return f'<img src="{html.escape(source)}" alt="{html.escape(alt)}">'
+    return f'<span class="image">[{html.escape(alt or "image")}]</span>'
+
+
 def _markdown_renderer() -> MarkdownIt:
     # html=False: any HTML inside a chat is shown as text, never interpreted.
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    renderer = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    renderer.add_render_rule("image", _image_without_fetching)
+    return renderer
 
 
-def _html_document(store: ChatStore, summaries: Sequence[ConversationSummary]) -> str:
-    renderer = _markdown_renderer()
+def _html_document(summaries: Sequence[ConversationSummary], conversations: list[str]) -> str:
     title = summaries[0].title if len(summaries) == 1 else f"{APP_NAME} chats"
     body: list[str] = []
-    for index, summary in enumerate(summaries):
+    for index, conversation in enumerate(conversations):
         if index:
             body.append("<hr>")
-        body.append(_html_conversation(store, summary, renderer))
+        body.append(conversation)
     return (
         '<!DOCTYPE html>\n<html>\n<head>\n<meta charset="utf-8">\n'
         # An exported page never loads anything from the network.
@@ -313,229 +318,18 @@ def _html_conversation(store: ChatStore, summary: ConversationSummary, renderer:
     return "\n".join(parts)
 
 
-# --- Import ----------------------------------------------------------------------------
-
-
-def import_file(
-    store: ChatStore, path: Path, *, on_conflict: ConflictPolicy = "skip"
-) -> ImportResult:
-    """Import a JSON export file (see :func:`import_data`)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ChatImportError(
-            f"Could not read {path}: it is missing, unreadable or not a text file.",
-            detail=repr(exc),
-        ) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ChatImportError(
-            f"{Path(path).name} is not a {APP_NAME} JSON export (it is not valid JSON).",
-            detail=str(exc),
-        ) from exc
-    return import_data(store, data, on_conflict=on_conflict)
-
-
-def import_data(
-    store: ChatStore, data: Any, *, on_conflict: ConflictPolicy = "skip"
-) -> ImportResult:
-    """Add the conversations of a JSON export to the store, keeping their ids.
-
-    A conversation whose id is already in the store is skipped (``on_conflict="skip"``,
-    so importing the same file twice changes nothing) or added as a copy under new ids
-    (``"copy"``). Messages whose ids are taken elsewhere give their conversation new ids.
-    """
-    if not isinstance(data, Mapping) or not isinstance(data.get("conversations"), list):
-        raise ChatImportError(
-            f"This file is not a {APP_NAME} chat export: it has no list of conversations."
-        )
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise ChatImportError(f"This file is not a {APP_NAME} chat export: it has no version.")
-    if version > EXPORT_VERSION:
-        raise ChatImportError(
-            f"This export was made by a newer version of {APP_NAME} (format {version}). "
-            f"Update {APP_NAME} to import it."
-        )
-    imported = messages_count = reidentified = 0
-    skipped: list[str] = []
-    problems: list[str] = []
-    for index, raw in enumerate(data["conversations"]):
-        conversation, notes = _parse_conversation(raw, index)
-        problems += notes
-        if conversation is None:
-            continue
-        if store.conversation_exists(conversation.id):
-            if on_conflict == "skip":
-                skipped.append(conversation.title)
-                continue
-            conversation = _with_new_ids(conversation)
-            reidentified += 1
-        elif store.existing_message_ids(m.id for m in conversation.messages):
-            conversation = _with_new_ids(conversation, keep_conversation_id=True)
-            reidentified += 1
-        store.insert_conversation(conversation)
-        imported += 1
-        messages_count += len(conversation.messages)
-    result = ImportResult(
-        imported_conversations=imported,
-        imported_messages=messages_count,
-        skipped=tuple(skipped),
-        reidentified=reidentified,
-        problems=tuple(problems),
-    )
-    log.info(
-        "import: %d conversations, %d messages, %d skipped, %d re-identified, %d problems",
-        imported,
-        messages_count,
-        len(skipped),
-        reidentified,
-        len(problems),
-    )
-    return result
-
-
-def _with_new_ids(
-    conversation: ImportedConversation, *, keep_conversation_id: bool = False
-) -> ImportedConversation:
-    conversation_id = conversation.id if keep_conversation_id else new_id()
-    mapping = {m.id: new_id() for m in conversation.messages}
-    messages = [
-        StoredMessage(
-            id=mapping[m.id],
-            conversation_id=conversation_id,
-            parent_id=mapping.get(m.parent_id) if m.parent_id else None,
-            role=m.role,
-            content=m.content,
-            reasoning=m.reasoning,
-            state=m.state,
-            created=m.created,
-            updated=m.updated,
-            provenance=m.provenance,
-        )
-        for m in conversation.messages
-    ]
-    leaf = mapping.get(conversation.active_leaf_id) if conversation.active_leaf_id else None
-    return ImportedConversation(
-        id=conversation_id,
-        title=conversation.title,
-        created=conversation.created,
-        updated=conversation.updated,
-        pinned=conversation.pinned,
-        settings=conversation.settings,
-        messages=messages,
-        active_leaf_id=leaf,
-    )
-
-
-def _parse_conversation(raw: Any, index: int) -> tuple[ImportedConversation | None, list[str]]:
-    """One conversation from the JSON, repaired where harmless; None if unusable."""
-    label = f"Conversation {index + 1}"
-    if not isinstance(raw, Mapping):
-        return None, [f"{label} was left out: it is not an object."]
-    notes: list[str] = []
-    raw_title = raw.get("title")
-    title = raw_title if isinstance(raw_title, str) else ""
-    label = f"“{title}”" if title else label
-    raw_id = raw.get("id")
-    conversation_id = raw_id if isinstance(raw_id, str) and raw_id else None
-    created = parse_time(raw.get("created"))
-    updated = parse_time(raw.get("updated"))
-    raw_messages = raw.get("messages")
-    if not isinstance(raw_messages, list):
-        return None, [f"{label} was left out: it has no list of messages."]
-    messages: list[StoredMessage] = []
-    seen: set[str] = set()
-    dropped = 0
-    for item in raw_messages:
-        message = _parse_message(item, conversation_id or "", created)
-        if message is None or message.id in seen:
-            dropped += 1
-            continue
-        seen.add(message.id)
-        messages.append(message)
-    if dropped:
-        notes.append(f"{label}: {dropped} unreadable or repeated messages were left out.")
-    messages, repaired = _repair_tree(messages)
-    if repaired:
-        notes.append(
-            f"{label}: {repaired} messages whose earlier message is missing start a new branch."
-        )
-    fallback_time = min((m.created for m in messages), default=0.0)
-    created = created if created is not None else fallback_time
-    settings = raw.get("settings")
-    leaf = raw.get("active_leaf")
-    conversation = ImportedConversation(
-        id=conversation_id or new_id(),
-        title=clean_text(title),
-        created=created,
-        updated=updated if updated is not None else created,
-        pinned=raw.get("pinned") is True,
-        settings=dict(settings) if isinstance(settings, Mapping) else {},
-        messages=messages,
-        active_leaf_id=leaf if isinstance(leaf, str) and leaf in seen else None,
-    )
-    return conversation, notes
-
-
-def _parse_message(
-    item: Any, conversation_id: str, fallback_time: float | None
-) -> StoredMessage | None:
-    if not isinstance(item, Mapping):
-        return None
-    role = item.get("role")
-    if role not in ROLES:
-        return None
-    content = item.get("content", "")
-    reasoning = item.get("reasoning", "")
-    if not isinstance(content, str) or not isinstance(reasoning, str):
-        return None
-    state = item.get("state", "complete")
-    if state not in MESSAGE_STATES:
-        state = "complete"
-    created = parse_time(item.get("created"))
-    if created is None:
-        created = fallback_time if fallback_time is not None else 0.0
-    updated = parse_time(item.get("updated"))
-    message_id = item.get("id")
-    parent = item.get("parent")
-    provenance = item.get("provenance")
-    return StoredMessage(
-        id=message_id if isinstance(message_id, str) and message_id else new_id(),
-        conversation_id=conversation_id,
-        parent_id=parent if isinstance(parent, str) and parent else None,
-        role=cast(Role, role),
-        content=content,
-        reasoning=reasoning,
-        state=cast(MessageState, state),
-        created=created,
-        updated=updated if updated is not None else created,
-        provenance=dict(provenance) if isinstance(provenance, Mapping) else {},
-    )
-
-
-def _repair_tree(messages: list[StoredMessage]) -> tuple[list[StoredMessage], int]:
-    """Make every parent exist in the conversation and break cycles; returns (messages, fixes)."""
-    parents = {m.id: m.parent_id for m in messages}
-    fixed: set[str] = set()
-    for message_id, parent in parents.items():
-        if parent is not None and parent not in parents:
-            fixed.add(message_id)
-    for message_id in fixed:
-        parents[message_id] = None
-    for message_id in parents:
-        seen: set[str] = set()
-        current: str | None = message_id
-        while current is not None:
-            if current in seen:
-                # A cycle (only in a damaged or hand-made file): cut it here.
-                parents[current] = None
-                fixed.add(current)
-                break
-            seen.add(current)
-            current = parents[current]
-    if not fixed:
-        return messages, 0
-    repaired = [dataclasses.replace(m, parent_id=None) if m.id in fixed else m for m in messages]
-    return repaired, len(fixed)
+__all__ = [
+    "EXPORT_FORMATS",
+    "EXPORT_VERSION",
+    "ChatImportError",
+    "ConflictPolicy",
+    "ExportFormat",
+    "ImportResult",
+    "export_data",
+    "export_file",
+    "export_text",
+    "import_data",
+    "import_file",
+    "iso_time",
+    "parse_time",
+]

@@ -1,4 +1,4 @@
-"""Installed models: read and validate GGUF files, import, verify, list and remove them.
+"""Installed models: import, verify, list and remove GGUF files.
 
 Everything here works on the models directory (``app_paths().models``) and plain files;
 there is no Qt. Files imported "in place" stay where the user keeps them and are tracked
@@ -6,10 +6,8 @@ in a small versioned registry (``registry.json`` in the models directory), writt
 atomically; the registry also remembers hashes known to be good (from a verified
 download or a copy) so *Verify* has something to compare against.
 
-GGUF headers are parsed here directly (with the format constants from the ``gguf``
-package) instead of with ``gguf.GGUFReader``: the reader builds a numpy view for every
-vocabulary entry, which takes seconds for Qwen's 152k-token vocabulary, while skipping
-array bodies takes milliseconds and never touches the weights.
+GGUF headers are read by the one bounded reader, :mod:`app.core.gguf`; its names are
+re-exported here for the callers that know them from this module.
 """
 
 from __future__ import annotations
@@ -20,430 +18,46 @@ import errno
 import hashlib
 import json
 import logging
-import mmap
 import os
 import shutil
-import struct
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from app.core.atomic import fsync_directory, write_text_atomic
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.core.catalog import Catalog, CatalogEntry
 from app.core.downloads import delete_partial, part_path
 from app.core.errors import DiskFullError, HearthError, ImportValidationError
+from app.core.gguf import (
+    NON_CAUSAL_ARCHITECTURES,
+    SUPPORTED_GGUF_VERSIONS,
+    GgufError,
+    GgufMetadata,
+    read_gguf_metadata,
+    validate_gguf,
+)
 from app.core.paths import app_paths
+
+__all__ = [
+    "NON_CAUSAL_ARCHITECTURES",
+    "SUPPORTED_GGUF_VERSIONS",
+    "GgufError",
+    "GgufMetadata",
+    "read_gguf_metadata",
+    "validate_gguf",
+]
 
 log = logging.getLogger(__name__)
 
 REGISTRY_NAME = "registry.json"
 REGISTRY_VERSION = 1
-#: GGUF versions llama.cpp reads (version 1 was dropped in 2023).
-SUPPORTED_GGUF_VERSIONS = (2, 3)
-_GGUF_MAGIC = b"GGUF"
-#: Magic, version, tensor count and key/value count: the smallest possible header.
-_MIN_HEADER = 4 + 4 + 8 + 8
 _CHUNK = 4 * 1024 * 1024
 #: Free space to keep beyond the file when copying, so the disk is not left brim-full.
 _DISK_MARGIN = 64 * 1024 * 1024
-#: Strings longer than this are not kept in memory (a chat template is a few KB).
-_MAX_KEPT_STRING = 1024 * 1024
-#: Numeric arrays up to this length are kept (per-layer head counts, for example).
-_MAX_KEPT_ARRAY = 4096
-
-#: Architectures that are not causal language models: encoders and embedding models,
-#: vision/audio projectors, codecs, and diffusion LMs. Hearth cannot chat with them.
-NON_CAUSAL_ARCHITECTURES = frozenset(
-    {
-        "clip",
-        "mmproj",
-        "bert",
-        "modern-bert",
-        "nomic-bert",
-        "nomic-bert-moe",
-        "neo-bert",
-        "jina-bert-v2",
-        "jina-bert-v3",
-        "eurobert",
-        "gemma-embedding",
-        "llama-embed",
-        "t5",
-        "t5encoder",
-        "wavtokenizer-dec",
-        "dream",
-        "llada",
-        "llada-moe",
-        "rnd1",
-    }
-)
-#: ``general.type`` values that mark a GGUF as something other than a whole model.
-_NON_MODEL_TYPES = frozenset({"adapter", "mmproj", "imatrix"})
 
 Origin = Literal["catalog", "imported", "registered", "found"]
-
-
-# ---------------------------------------------------------------------------------------
-# GGUF header
-
-
-@dataclass(frozen=True, slots=True)
-class GgufMetadata:
-    """What Hearth needs to know about a GGUF file, read from its header alone."""
-
-    name: str
-    architecture: str
-    #: The file type as llama.cpp names quantizations (``Q4_K_M``), or "" if unknown.
-    file_type: str
-    context_length: int | None
-    has_chat_template: bool
-    parameter_count: int | None
-    tensor_count: int
-    file_size: int
-    gguf_version: int
-    n_layers: int | None = None
-    n_kv_heads: int | None = None
-    key_length: int | None = None
-    value_length: int | None = None
-    vocab_size: int | None = None
-    general_type: str = ""
-    size_label: str = ""
-
-    @property
-    def kv_bytes_per_token(self) -> int | None:
-        """KV cache bytes per token at f16, or None when the header does not say."""
-        if not (self.n_layers and self.n_kv_heads and self.key_length and self.value_length):
-            return None
-        return self.n_layers * self.n_kv_heads * (self.key_length + self.value_length) * 2
-
-    @property
-    def quant(self) -> str:
-        return self.file_type
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> GgufMetadata:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
-
-
-class _TruncatedError(Exception):
-    """The header ran past the end of the file."""
-
-
-class _HeaderParser:
-    """Reads GGUF key/values and tensor infos from a memory map; skips array bodies."""
-
-    def __init__(self, data: mmap.mmap, size: int) -> None:
-        self.data = data
-        self.size = size
-        self.offset = 0
-        self.order = "<"
-
-    def take(self, fmt: str) -> Any:
-        width = struct.calcsize(self.order + fmt)
-        if self.offset + width > self.size:
-            raise _TruncatedError()
-        (value,) = struct.unpack_from(self.order + fmt, self.data, self.offset)
-        self.offset += width
-        return value
-
-    def string(self, *, keep: bool = True) -> str | None:
-        length = int(self.take("Q"))
-        if self.offset + length > self.size:
-            raise _TruncatedError()
-        start = self.offset
-        self.offset += length
-        if not keep or length > _MAX_KEPT_STRING:
-            return None
-        return bytes(self.data[start : start + length]).decode("utf-8", errors="replace")
-
-    _SCALARS: ClassVar[dict[int, str]] = {
-        0: "B",
-        1: "b",
-        2: "H",
-        3: "h",
-        4: "I",
-        5: "i",
-        6: "f",
-        7: "?",
-        10: "Q",
-        11: "q",
-        12: "d",
-    }
-
-    def value(self, value_type: int, *, depth: int = 0) -> Any:
-        if value_type in self._SCALARS:
-            return self.take(self._SCALARS[value_type])
-        if value_type == 8:
-            return self.string()
-        if value_type == 9 and depth == 0:
-            item_type = int(self.take("I"))
-            count = int(self.take("Q"))
-            return self.array(item_type, count)
-        raise ValueError(f"unknown GGUF value type {value_type}")
-
-    def array(self, item_type: int, count: int) -> Any:
-        if item_type in self._SCALARS:
-            width = struct.calcsize(self.order + self._SCALARS[item_type])
-            if self.offset + width * count > self.size:
-                raise _TruncatedError()
-            if count <= _MAX_KEPT_ARRAY:
-                values = list(
-                    struct.unpack_from(
-                        f"{self.order}{count}{self._SCALARS[item_type]}", self.data, self.offset
-                    )
-                )
-                self.offset += width * count
-                return values
-            self.offset += width * count
-            return _SkippedArray(count)
-        if item_type == 8:
-            # Skipping strings one length at a time is the only way past them: this is
-            # the loop that keeps the header of a 152k-token vocabulary in milliseconds.
-            unpack = struct.Struct(self.order + "Q").unpack_from
-            data, offset, size = self.data, self.offset, self.size
-            for _ in range(count):
-                if offset + 8 > size:
-                    raise _TruncatedError()
-                offset += 8 + unpack(data, offset)[0]
-            if offset > size:
-                raise _TruncatedError()
-            self.offset = offset
-            return _SkippedArray(count)
-        raise ValueError(f"unsupported GGUF array item type {item_type}")
-
-
-@dataclass(frozen=True, slots=True)
-class _SkippedArray:
-    length: int
-
-
-def _file_type_name(value: Any) -> str:
-    from gguf.constants import LlamaFileType
-
-    if not isinstance(value, int):
-        return ""
-    try:
-        name = LlamaFileType(value).name
-    except ValueError:
-        return f"type {value}"
-    return name.removeprefix("MOSTLY_").removeprefix("ALL_")
-
-
-def _tensor_bytes(type_id: int, n_elements: int) -> int | None:
-    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
-
-    try:
-        block_size, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(type_id)]
-    except (ValueError, KeyError):
-        return None
-    return n_elements * type_size // block_size
-
-
-def _name_for(path: Path) -> str:
-    return f"“{path.name}”"
-
-
-def read_gguf_metadata(path: Path) -> GgufMetadata:
-    """Read a GGUF file's header without loading its weights.
-
-    Raises :class:`ImportValidationError` with a plain message for an empty file, a file
-    that is too short or truncated (header or tensor data shorter than declared), a file
-    that is not GGUF, or an unsupported GGUF version. The file is closed on return.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise ImportValidationError(f"{_name_for(path)} is a folder, not a GGUF model file.")
-    try:
-        file_size = path.stat().st_size
-        handle = path.open("rb")
-    except FileNotFoundError as exc:
-        raise ImportValidationError(
-            f"{_name_for(path)} does not exist. Check the path and try again.", detail=repr(exc)
-        ) from exc
-    except OSError as exc:
-        raise ImportValidationError(
-            f"{_name_for(path)} could not be opened: {exc.strerror or exc}. Check that the "
-            "file is readable.",
-            detail=repr(exc),
-        ) from exc
-    with handle:
-        if file_size == 0:
-            raise ImportValidationError(
-                f"{_name_for(path)} is empty (0 bytes). It is not a model; if it came from an "
-                "interrupted download, download it again."
-            )
-        head = handle.read(4)
-        # A file shorter than the magic that starts like it is a truncated GGUF, not
-        # another format.
-        if head != _GGUF_MAGIC and not (len(head) < 4 and _GGUF_MAGIC.startswith(head)):
-            raise ImportValidationError(
-                f"{_name_for(path)} is not a GGUF model file. Hearth needs a .gguf file "
-                "(for example from Hugging Face); other formats such as .safetensors or "
-                ".bin must be converted first.",
-                detail=f"first bytes: {head!r}",
-            )
-        if file_size < _MIN_HEADER:
-            raise ImportValidationError(
-                f"{_name_for(path)} is too small to be a model ({file_size} bytes): the file "
-                "is truncated. Download or copy it again.",
-            )
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            return _parse_header(path, data, file_size)
-
-
-def _parse_header(path: Path, data: mmap.mmap, file_size: int) -> GgufMetadata:
-    parser = _HeaderParser(data, file_size)
-    parser.offset = 4
-    version = int(parser.take("I"))
-    if version & 0xFFFF == 0 and version != 0:
-        # A file written on a machine of the other byte order.
-        parser.order = ">"
-        parser.offset = 4
-        version = int(parser.take("I"))
-    if version not in SUPPORTED_GGUF_VERSIONS:
-        raise ImportValidationError(
-            f"{_name_for(path)} uses GGUF version {version}, which Hearth cannot read "
-            f"(it reads versions {', '.join(map(str, SUPPORTED_GGUF_VERSIONS))}). Get a "
-            "newer conversion of the model.",
-        )
-    truncated = ImportValidationError(
-        f"{_name_for(path)} is truncated: the file ends before its header does. It was "
-        "probably not downloaded or copied completely; get it again.",
-    )
-    damaged = "{name} is damaged: its GGUF header is not readable ({what}). Get the file again."
-    try:
-        tensor_count = int(parser.take("Q"))
-        kv_count = int(parser.take("Q"))
-        if tensor_count > 10_000_000 or kv_count > 10_000_000:
-            raise ValueError(f"{tensor_count} tensors and {kv_count} keys")
-        kv: dict[str, Any] = {}
-        for _ in range(kv_count):
-            key = parser.string() or ""
-            kv[key] = parser.value(int(parser.take("I")))
-        tensors: list[tuple[int, int, int]] = []  # (type, n_elements, offset)
-        for _ in range(tensor_count):
-            parser.string(keep=False)
-            n_dims = int(parser.take("I"))
-            if n_dims > 8:
-                raise ValueError(f"a tensor with {n_dims} dimensions")
-            n_elements = 1
-            for _ in range(n_dims):
-                n_elements *= int(parser.take("Q"))
-            tensor_type = int(parser.take("I"))
-            tensors.append((tensor_type, n_elements, int(parser.take("Q"))))
-    except _TruncatedError:
-        raise truncated from None
-    except (ValueError, UnicodeDecodeError, struct.error) as exc:
-        raise ImportValidationError(
-            damaged.format(name=_name_for(path), what=exc), detail=repr(exc)
-        ) from exc
-
-    alignment = kv.get("general.alignment", 32)
-    if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
-        raise ImportValidationError(damaged.format(name=_name_for(path), what="bad alignment"))
-    data_offset = -(-parser.offset // alignment) * alignment
-    data_end = data_offset
-    for tensor_type, n_elements, offset in tensors:
-        n_bytes = _tensor_bytes(tensor_type, n_elements)
-        if n_bytes is None:
-            # A tensor type newer than our gguf package: its size is unknown, so it cannot
-            # be checked here; llama.cpp will check it when loading.
-            log.info(
-                "gguf: %s has tensor type %d unknown to gguf; size not checked",
-                path.name,
-                tensor_type,
-            )
-            continue
-        data_end = max(data_end, data_offset + offset + n_bytes)
-    if data_end > file_size:
-        raise ImportValidationError(
-            f"{_name_for(path)} is truncated: it holds {file_size:,} bytes but its tensors need "
-            f"{data_end:,}. It was probably not downloaded or copied completely; get it again.",
-            detail=f"data_offset={data_offset} data_end={data_end} size={file_size}",
-        )
-
-    arch = kv.get("general.architecture")
-    arch = arch if isinstance(arch, str) else ""
-
-    def arch_int(key: str) -> int | None:
-        value = kv.get(f"{arch}.{key}")
-        if isinstance(value, list) and value and all(isinstance(v, int) for v in value):
-            # Per-layer values (some hybrid models): the largest is the safe estimate.
-            return int(max(value))
-        return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
-
-    n_heads = arch_int("attention.head_count")
-    embedding = arch_int("embedding_length")
-    key_length = arch_int("attention.key_length")
-    value_length = arch_int("attention.value_length")
-    if key_length is None and n_heads and embedding:
-        key_length = embedding // n_heads
-    if value_length is None:
-        value_length = key_length
-    tokens = kv.get("tokenizer.ggml.tokens")
-    vocab = (
-        tokens.length
-        if isinstance(tokens, _SkippedArray)
-        else (len(tokens) if isinstance(tokens, list) else None)
-    )
-    name = kv.get("general.name")
-    general_type = kv.get("general.type")
-    size_label = kv.get("general.size_label")
-    return GgufMetadata(
-        name=name if isinstance(name, str) and name.strip() else path.stem,
-        architecture=arch,
-        file_type=_file_type_name(kv.get("general.file_type")),
-        context_length=arch_int("context_length"),
-        has_chat_template=isinstance(kv.get("tokenizer.chat_template"), str),
-        parameter_count=sum(n for _, n, _ in tensors) if tensors else None,
-        tensor_count=tensor_count,
-        file_size=file_size,
-        gguf_version=version,
-        n_layers=arch_int("block_count"),
-        n_kv_heads=arch_int("attention.head_count_kv") or n_heads,
-        key_length=key_length,
-        value_length=value_length,
-        vocab_size=vocab,
-        general_type=general_type if isinstance(general_type, str) else "",
-        size_label=size_label if isinstance(size_label, str) else "",
-    )
-
-
-def validate_gguf(path: Path) -> GgufMetadata:
-    """:func:`read_gguf_metadata`, then require a causal LM Hearth can chat with."""
-    meta = read_gguf_metadata(path)
-    name = _name_for(Path(path))
-    if meta.general_type.lower() in _NON_MODEL_TYPES:
-        kind = {
-            "adapter": "a LoRA adapter",
-            "mmproj": "a vision projector",
-            "imatrix": "an importance matrix",
-        }[meta.general_type.lower()]
-        raise ImportValidationError(
-            f"{name} is {kind}, not a chat model. Choose the model's main .gguf file instead."
-        )
-    if not meta.architecture:
-        raise ImportValidationError(
-            f"{name} does not say what kind of model it is (no general.architecture), so "
-            "Hearth cannot load it. Get a GGUF converted by a recent llama.cpp."
-        )
-    if meta.architecture.lower() in NON_CAUSAL_ARCHITECTURES:
-        raise ImportValidationError(
-            f"{name} is a “{meta.architecture}” model, which cannot chat: it is an encoder, "
-            "embedding, vision or diffusion model rather than a text generator. Choose a chat "
-            "model such as DeepSeek-R1-Distill-Qwen.",
-        )
-    if meta.vocab_size is None:
-        raise ImportValidationError(
-            f"{name} has no tokenizer, so Hearth cannot chat with it. Choose a complete model "
-            "file rather than a part or an adapter."
-        )
-    return meta
 
 
 # ---------------------------------------------------------------------------------------
@@ -676,6 +290,43 @@ def _check_space(directory: Path, needed: int) -> None:
         )
 
 
+def check_import_name(path: Path) -> None:
+    """Refuse, with a sentence, a file name Hearth would not list as a model.
+
+    The models folder lists ``*.gguf`` files and skips hidden ones; a ``.part`` is a
+    download in progress. Importing any of those would install something invisible or
+    half-written, so the name is checked before the header is.
+    """
+    name = Path(path).name
+    quoted = f"“{name}”"
+    if not name.lower().endswith(".gguf"):
+        hint = (
+            " It looks like an unfinished download; let it finish first."
+            if name.lower().endswith((".part", ".partial", ".crdownload", ".tmp"))
+            else ""
+        )
+        raise ImportValidationError(
+            f"{quoted} is not named like a GGUF model: Hearth imports files whose name ends "
+            f"in .gguf.{hint} Convert or rename the file, then import it again."
+        )
+    if name.startswith("."):
+        raise ImportValidationError(
+            f"{quoted} is a hidden file (its name starts with a dot). Rename it without the "
+            "leading dot, then import it again."
+        )
+    if len(name) <= len(".gguf") or any(not ch.isprintable() for ch in name):
+        raise ImportValidationError(
+            f"{quoted} has a name Hearth cannot use for a model (it is empty or holds control "
+            "characters). Rename the file, then import it again."
+        )
+
+
+def validate_import(path: Path) -> GgufMetadata:
+    """Everything checked before an import: the name, then the header (bounded reader)."""
+    check_import_name(path)
+    return validate_gguf(path)
+
+
 def import_gguf(
     path: Path,
     *,
@@ -692,12 +343,16 @@ def import_gguf(
     an error leaves nothing behind. Raises :class:`ImportValidationError`,
     :class:`DiskFullError` or :class:`~app.core.errors.CancelledError`.
     """
-    source = Path(path).expanduser().resolve()
+    given = Path(path).expanduser()
+    check_import_name(given)
+    # Resolved for the copy, but named as given: a Hugging Face cache links "x.gguf" to a
+    # blob named by its hash.
+    source = given.resolve()
     meta = validate_gguf(source)
     directory = _models_dir(models_dir)
     directory.mkdir(parents=True, exist_ok=True)
     records = _load_registry(directory)
-    name = source.name
+    name = given.name
     dest = directory / name
     already_here = source.parent == directory.resolve()
     if not already_here and (dest.exists() or name in records):

@@ -19,11 +19,14 @@ client. That gives three guarantees a person can check:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import ipaddress
 import json
 import logging
 import os
 import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -33,7 +36,9 @@ from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any, Literal
 
+import certifi
 import httpx
+from httpx_sse import EventSource, SSEError
 
 from app import __version__
 from app.core.atomic import PRIVATE_FILE_MODE
@@ -47,6 +52,9 @@ DEFAULT_USER_AGENT = f"Hearth/{__version__}"
 MAX_REDIRECTS = 10
 #: ``request`` is for small bodies (JSON, metadata); anything larger is a mistake.
 MAX_SMALL_BODY = 16 << 20
+#: The most of a redirect's body read (to reuse the connection); past it the connection
+#: is closed instead. A redirect body is a line of HTML at most.
+MAX_REDIRECT_BODY = 64 << 10
 
 #: What went wrong with a transfer, for callers that decide whether to retry.
 NetworkErrorKind = Literal[
@@ -75,6 +83,21 @@ class NetworkError(HearthError):
 
 def offline_forced_by_environment() -> bool:
     return os.environ.get(ENV_OFFLINE, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1): this machine."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class BodyTooLargeError(NetworkError):
+    """An answer, or one line of a streamed answer, went past the bound the caller set."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,111 @@ class StreamResponse:
                 sock.shutdown(socket.SHUT_RDWR)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One server-sent event: its ``event`` name (``"message"`` by default) and ``data``."""
+
+    event: str
+    data: str
+
+
+class EventStreamResponse(StreamResponse):
+    """An answer to :meth:`NetworkGateway.post_events`: a status, headers and, when it is
+    ``text/event-stream``, its events as they arrive. Only valid inside ``post_events()``."""
+
+    @property
+    def content_type(self) -> str:
+        value = str(self._response.headers.get("Content-Type", ""))
+        return value.partition(";")[0].strip().lower()
+
+    def read_small(self, max_bytes: int = 64 * 1024) -> bytes:
+        """Up to ``max_bytes`` of the body (an error page or a JSON error); the rest is left."""
+        content = bytearray()
+        for piece in self.iter_bytes():
+            content.extend(piece)
+            if len(content) >= max_bytes:
+                break
+        return bytes(content[:max_bytes])
+
+    def iter_events(self, *, max_line: int, max_total: int) -> Iterator[StreamEvent]:
+        """The events of a ``text/event-stream`` body, parsed by httpx-sse.
+
+        Raises :class:`BodyTooLargeError` when one line is longer than ``max_line``
+        characters or the body passes ``max_total`` bytes, and :class:`NetworkError` when
+        the transfer fails (kind ``cancelled`` after :meth:`abort`).
+        """
+        bounded = _BoundedBody(self, max_line=max_line, max_total=max_total)
+        try:
+            # httpx-sse only reads ``headers`` and the text of the body; the bounded view
+            # gives it both, so an endless line cannot fill memory before we notice.
+            for sse in EventSource(bounded).iter_sse():  # type: ignore[arg-type]
+                yield StreamEvent(sse.event or "message", sse.data)
+        except SSEError as exc:
+            raise NetworkError(
+                f"{self._host} did not answer with an event stream.",
+                kind="other",
+                host=self._host,
+                detail=repr(exc),
+            ) from exc
+
+
+class _BoundedBody:
+    """A read-only view of a streamed response that enforces a line and a total bound."""
+
+    def __init__(self, owner: EventStreamResponse, *, max_line: int, max_total: int) -> None:
+        self._owner = owner
+        self._max_line = max_line
+        self._max_total = max_total
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        return self._owner.headers
+
+    def iter_text(self) -> Iterator[str]:
+        owner = self._owner
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        line_length = 0
+        for piece in owner.iter_bytes():
+            if owner.bytes_received > self._max_total:
+                raise self._too_large(f"more than {self._max_total} bytes")
+            text = decoder.decode(piece)
+            last_break = max(text.rfind("\n"), text.rfind("\r"))
+            if last_break < 0:
+                line_length += len(text)
+            else:
+                # The line running on from earlier pieces ends at the first break here.
+                first_break = min(i for i in (text.find("\n"), text.find("\r")) if i >= 0)
+                if line_length + first_break > self._max_line:
+                    raise self._too_large(f"a line longer than {self._max_line} characters")
+                line_length = len(text) - last_break - 1
+            if line_length > self._max_line:
+                raise self._too_large(f"a line longer than {self._max_line} characters")
+            if text:
+                yield text
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+
+    def iter_lines(self) -> Iterator[str]:
+        # Older httpx-sse releases read lines instead of text.
+        pending = ""
+        for text in self.iter_text():
+            pending += text
+            *lines, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            yield from lines
+        if pending:
+            yield pending
+
+    def _too_large(self, what: str) -> BodyTooLargeError:
+        host = self._owner._host
+        return BodyTooLargeError(
+            f"{host} sent more than Hearth accepts in one answer, so it stopped reading.",
+            kind="other",
+            host=host,
+            detail=what,
+        )
+
+
 def _host_of(url: httpx.URL) -> str:
     host = url.host
     if ":" in host:  # IPv6 literal
@@ -256,6 +384,16 @@ def _network_error(exc: httpx.HTTPError, host: str) -> NetworkError:
     )
 
 
+def _drain_bounded(response: httpx.Response, limit: int) -> int:
+    """Read and drop up to about ``limit`` bytes of a body; returns how many were read."""
+    seen = 0
+    for piece in response.iter_raw():
+        seen += len(piece)
+        if seen >= limit:
+            break
+    return seen
+
+
 def _request_size(request: httpx.Request) -> int:
     """Bytes on the wire for the request line, headers and body (HTTP/1.1)."""
     target = request.url.raw_path.decode("ascii", errors="replace")
@@ -282,6 +420,8 @@ class NetworkGateway:
         self._offline = offline
         self._user_agent = user_agent
         self._client: httpx.Client | None = None
+        #: Clients that also trust a user-supplied CA file (remote engines), by file path.
+        self._ca_clients: dict[str, httpx.Client] = {}
         self._client_lock = threading.Lock()
         self._log_lock = threading.Lock()
         #: Entries in order of first appearance, keyed by request id (last write wins).
@@ -313,16 +453,22 @@ class NetworkGateway:
         timeout: float = 15.0,
         follow_redirects: bool = True,
         max_bytes: int = MAX_SMALL_BODY,
+        ca_file: str | None = None,
+        allow_loopback: bool = False,
     ) -> GatewayResponse:
         """Make one request with a small body (JSON, metadata) and return the answer.
 
         HTTP error statuses are returned, not raised; transport failures raise
         :class:`NetworkError`. ``follow_redirects=False`` returns the first answer, which
-        is where Hugging Face puts ``X-Linked-Etag`` / ``X-Linked-Size``.
+        is where Hugging Face puts ``X-Linked-Etag`` / ``X-Linked-Size``. ``ca_file`` adds a
+        trusted CA (a remote engine with its own certificate authority);
+        ``allow_loopback`` lets a request to this machine through even in offline mode.
         """
         method = method.upper()
-        self._refuse_if_offline(method, url)
-        with self._send(method, url, headers, httpx.Timeout(timeout), follow_redirects) as (
+        self._refuse_if_offline(method, url, allow_loopback=allow_loopback)
+        with self._send(
+            method, url, headers, httpx.Timeout(timeout), follow_redirects, ca_file=ca_file
+        ) as (
             response,
             host,
             entry_id,
@@ -390,12 +536,62 @@ class NetworkGateway:
                 raise
             self._finish_entry(entry_id, response, wrapped.error)
 
+    @contextlib.contextmanager
+    def post_events(
+        self,
+        url: str,
+        *,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        ca_file: str | None = None,
+        allow_loopback: bool = False,
+    ) -> Iterator[EventStreamResponse]:
+        """POST a JSON ``body`` and yield the answer unread, to be read as server-sent events
+        (an OpenAI-compatible streamed chat completion). Redirects are not followed.
+
+        Only the host, path and byte counts are logged, never the body (it holds the
+        prompt) or the headers (they may hold an API key). ``read_timeout`` is the longest
+        wait for the next byte; :meth:`StreamResponse.abort` ends a read from another thread.
+        """
+        self._refuse_if_offline("POST", url, allow_loopback=allow_loopback)
+        merged = {
+            "Accept": "text/event-stream",
+            "Accept-Encoding": "identity",
+            "Cache-Control": "no-store",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
+        timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
+        with self._send("POST", url, merged, timeout, False, content=body, ca_file=ca_file) as (
+            response,
+            host,
+            entry_id,
+        ):
+            wrapped = EventStreamResponse(response, host)
+            try:
+                yield wrapped
+            except BaseException as exc:
+                error = wrapped.error
+                if error is None and isinstance(exc, NetworkError):
+                    error = exc
+                stopped = error is None and response.status_code < 400
+                self._finish_entry(
+                    entry_id, response, error, result=RESULT_STOPPED if stopped else None
+                )
+                raise
+            self._finish_entry(entry_id, response, wrapped.error)
+
     def close(self) -> None:
         with self._client_lock:
             self._closed = True
             if self._client is not None:
                 self._client.close()
                 self._client = None
+            for client in self._ca_clients.values():
+                client.close()
+            self._ca_clients.clear()
 
     # --- the log -------------------------------------------------------------------
 
@@ -412,6 +608,11 @@ class NetworkGateway:
             result.append(entry)
         return result
 
+    def record(self, entry: NetworkLogEntry) -> None:
+        """Add a line written elsewhere: the local API server logs its start and stop and
+        each request it answers (client address, status, model, token counts; no text)."""
+        self._write_entry(uuid.uuid4().hex, entry)
+
     def clear_log(self) -> None:
         with self._log_lock:
             self._entries.clear()
@@ -421,7 +622,10 @@ class NetworkGateway:
 
     # --- internals -------------------------------------------------------------------
 
-    def _client_instance(self) -> httpx.Client:
+    def _client_instance(self, *, ca_file: str | None = None, direct: bool = False) -> httpx.Client:
+        """The shared client; ``ca_file`` or ``direct`` (no proxy: loopback) get their own."""
+        if ca_file or direct:
+            return self._extra_client(ca_file or "", direct=direct)
         with self._client_lock:
             if self._closed:
                 raise RuntimeError("the network gateway is closed")
@@ -441,7 +645,46 @@ class NetworkGateway:
                 self._client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
             return self._client
 
-    def _refuse_if_offline(self, method: str, url: str) -> None:
+    def _extra_client(self, ca_file: str, *, direct: bool) -> httpx.Client:
+        """A client that also trusts ``ca_file`` (on top of the usual roots), and/or one that
+        never goes through a proxy (a loopback engine must stay on this machine)."""
+        key = f"{'direct' if direct else 'env'}:{ca_file}"
+        with self._client_lock:
+            if self._closed:
+                raise RuntimeError("the network gateway is closed")
+            client = self._ca_clients.get(key)
+            if client is not None:
+                return client
+            try:
+                # The same roots httpx trusts from the environment (SSL_CERT_FILE/DIR, else
+                # certifi), built here because a direct client does not read the environment.
+                context = ssl.create_default_context(
+                    cafile=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+                    capath=os.environ.get("SSL_CERT_DIR") or None,
+                )
+                if ca_file:
+                    # Adds trust; verification itself stays on (there is no way to turn it off).
+                    context.load_verify_locations(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise NetworkError(
+                    f"The certificate file {ca_file} could not be read. Choose a PEM file "
+                    "with the server's CA certificate.",
+                    kind="tls",
+                    host="?",
+                    detail=repr(exc),
+                ) from exc
+            client = httpx.Client(
+                verify=context,
+                http2=False,
+                follow_redirects=False,
+                headers={"User-Agent": self._user_agent},
+                trust_env=not direct,
+            )
+            client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+            self._ca_clients[key] = client
+            return client
+
+    def _refuse_if_offline(self, method: str, url: str, *, allow_loopback: bool = False) -> None:
         if not self.offline:
             return
         try:
@@ -449,6 +692,10 @@ class NetworkGateway:
             host, path = _host_of(parsed), parsed.path
         except httpx.InvalidURL:
             host, path = "?", "?"
+            parsed = None
+        if allow_loopback and parsed is not None and is_loopback_host(parsed.host):
+            # Offline mode keeps words on this machine; a server on loopback is on it.
+            return
         self._write_entry(
             uuid.uuid4().hex,
             NetworkLogEntry(
@@ -472,11 +719,20 @@ class NetworkGateway:
         headers: Mapping[str, str] | None,
         timeout: httpx.Timeout,
         follow_redirects: bool,
+        *,
+        content: bytes | None = None,
+        ca_file: str | None = None,
     ) -> Iterator[tuple[httpx.Response, str, str]]:
         """Send, following redirects hop by hop so each hop is logged with its host."""
-        client = self._client_instance()
         try:
-            request = client.build_request(method, url, headers=headers, timeout=timeout)
+            direct = is_loopback_host(httpx.URL(url).host)
+        except httpx.InvalidURL:
+            direct = False
+        client = self._client_instance(ca_file=ca_file, direct=direct)
+        try:
+            request = client.build_request(
+                method, url, headers=headers, timeout=timeout, content=content
+            )
         except httpx.InvalidURL as exc:
             raise NetworkError(
                 "That download address is not a valid URL.", kind="other", host="?", detail=url
@@ -514,10 +770,19 @@ class NetworkGateway:
                 bytes_out,
                 RESULT_IN_PROGRESS,
             )
-            next_request = response.next_request if response.is_redirect else None
+            try:
+                next_request = response.next_request if response.is_redirect else None
+            except httpx.HTTPError as exc:  # a Location header that is not a URL
+                response.close()
+                raise NetworkError(
+                    f"{host} redirected to an address that is not valid. Use another source.",
+                    kind="redirect",
+                    host=host,
+                    detail=repr(exc),
+                ) from exc
             if follow_redirects and next_request is not None:
                 with contextlib.suppress(httpx.HTTPError):
-                    response.read()
+                    _drain_bounded(response, MAX_REDIRECT_BODY)
                 response.close()
                 self._write_entry(
                     entry_id,

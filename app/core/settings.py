@@ -51,6 +51,14 @@ class Settings:
     last_model: str = ""
     #: Chat font size in points; 0 follows the system.
     font_point_size: float = 0.0
+    #: The local OpenAI-compatible API (Settings › Local API): off unless the user turns it on.
+    api_enabled: bool = False
+    #: Its port on 127.0.0.1 (1024-65535).
+    api_port: int = 8765
+    #: Keep chats made through the API in the chat list.
+    api_save_chats: bool = False
+    #: Web origins allowed to call the API from a browser (CORS), separated by spaces.
+    api_allowed_origins: str = ""
 
     def effective_threads(self) -> int:
         return self.threads if self.threads > 0 else default_threads()
@@ -144,6 +152,9 @@ def settings_from_dict(raw: Any) -> Settings:
     if settings.context_length:
         clamped = min(MAX_CONTEXT, max(MIN_CONTEXT, settings.context_length))
         settings = replace(settings, context_length=clamped)
+    if not 1024 <= settings.api_port <= 65535:
+        log.warning("settings: ignoring bad value for api_port")
+        settings = replace(settings, api_port=base.api_port)
     return settings
 
 

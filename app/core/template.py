@@ -3,13 +3,18 @@
 A GGUF carries its chat template as Jinja source written by strangers, so it runs in
 jinja2's immutable sandbox with the same options Hugging Face uses (``trim_blocks``,
 ``lstrip_blocks``, ``raise_exception``, ``strftime_now``), which is what template
-authors test against. On top of the template, R1 models get the rules DeepSeek
-recommends: no system role, no old reasoning in the history, and a reply that starts
-inside ``<think>``.
+authors test against, and with budgets on time, steps and sizes (``template_sandbox.py``),
+so a hostile template ends in bounded time. A GGUF template is tried on a sample
+conversation when the model loads; one that fails there, or later on a real conversation,
+is replaced by the built-in R1 format with a notice, never by a crash or a hang.
+
+On top of the template, R1 models get the rules DeepSeek recommends: no system role, no
+old reasoning in the history, and a reply that starts inside ``<think>``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -23,10 +28,17 @@ import jinja2.ext
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.parser import Parser
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from app.core.cancel import CancelToken
 from app.core.chat import ChatMessage
-from app.core.errors import GenerationError
+from app.core.errors import CancelledError, GenerationError
+from app.core.template_sandbox import (
+    BoundedSandbox,
+    RenderLimits,
+    TemplateLimitError,
+    compile_bounded,
+    render_bounded,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +95,9 @@ class RenderedPrompt:
     text: str
     #: True when the text ends inside an open ``<think>``: generation starts as reasoning.
     opens_in_reasoning: bool
+    #: A sentence for the user when the model's template failed on this conversation and
+    #: the built-in R1 format was used instead; empty otherwise.
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +111,7 @@ class ChatTemplate:
     from_gguf: bool
     #: DeepSeek-R1 style, detected from the template text.
     is_r1: bool
+    limits: RenderLimits = field(default_factory=RenderLimits, repr=False, compare=False)
     # Compiled once here, so a syntax error surfaces when the model loads, not mid-chat.
     _compiled: jinja2.Template = field(init=False, repr=False, compare=False)
 
@@ -109,12 +125,16 @@ class ChatTemplate:
         system_prompt: str = "",
         continue_last: bool = False,
         reasoning_closed: bool = False,
+        cancel: CancelToken | None = None,
     ) -> RenderedPrompt:
         """Format ``messages`` as the prompt for the next assistant reply.
 
         With ``continue_last`` the last message is a partial assistant reply that the model
         continues; ``reasoning_closed`` says its reasoning had already ended even if no
-        answer text exists yet.
+        answer text exists yet. ``cancel`` abandons the render (``CancelledError``).
+
+        If a GGUF template fails or goes over its budget on this conversation, the prompt
+        is formatted with the built-in R1 template instead and ``notice`` says so.
         """
         history = list(messages)
         partial: ChatMessage | None = None
@@ -125,29 +145,81 @@ class ChatTemplate:
                     detail=f"continue_last with last role {history[-1].role if history else None}",
                 )
             partial = history.pop()
+        notice = ""
+        try:
+            text = self._render_history(history, system_prompt, cancel)
+            is_r1 = self.is_r1
+        except ChatTemplateError as exc:
+            if not self.from_gguf:
+                raise
+            log.warning("chat template failed on this conversation; using R1: %s", exc.detail)
+            notice = (
+                "This model's chat template failed on this conversation; the built-in "
+                "DeepSeek-R1 format was used instead."
+            )
+            text = _builtin_r1(self.bos_token, self.eos_token)._render_history(
+                history, system_prompt, cancel
+            )
+            is_r1 = True
+        if is_r1:
+            text = _open_think(text)
+        opens = text.rstrip().endswith(THINK_OPEN)
+        if partial is not None:
+            prompt = _append_partial(text, opens, partial, reasoning_closed=reasoning_closed)
+        else:
+            prompt = RenderedPrompt(text=text, opens_in_reasoning=opens)
+        if notice:
+            prompt = RenderedPrompt(prompt.text, prompt.opens_in_reasoning, notice)
+        return prompt
+
+    def probe(self) -> None:
+        """Render a plain sample conversation, raising ``ChatTemplateError`` on any failure.
+
+        Run when a model loads, so a template that fails or runs away on every conversation
+        is replaced by the built-in one at once, with the load's notice.
+        """
+        sample = [
+            ChatMessage("user", "Hello"),
+            ChatMessage("assistant", "Hi! How can I help?"),
+            ChatMessage("user", "What is 2+2?"),
+        ]
+        self._render_history(sample, "You are a helpful assistant.", None)
+
+    def _render_history(
+        self, history: list[ChatMessage], system_prompt: str, cancel: CancelToken | None
+    ) -> str:
         rows = (
             _r1_rows(history, system_prompt)
             if self.is_r1
             else _generic_rows(history, system_prompt)
         )
-        text = self._render_rows(rows)
-        if self.is_r1:
-            text = _open_think(text)
-        opens = text.rstrip().endswith(THINK_OPEN)
-        if partial is not None:
-            return _append_partial(text, opens, partial, reasoning_closed=reasoning_closed)
-        return RenderedPrompt(text=text, opens_in_reasoning=opens)
+        return self._render_rows(rows, cancel)
 
-    def _render_rows(self, rows: list[dict[str, str]]) -> str:
+    def _render_rows(self, rows: list[dict[str, str]], cancel: CancelToken | None) -> str:
+        input_chars = sum(len(row["content"]) for row in rows)
+        input_chars += len(self.bos_token) + len(self.eos_token)
         try:
-            return self._compiled.render(
-                messages=rows,
-                add_generation_prompt=True,
-                bos_token=self.bos_token,
-                eos_token=self.eos_token,
+            return render_bounded(
+                self._compiled,
+                {
+                    "messages": rows,
+                    "add_generation_prompt": True,
+                    "bos_token": self.bos_token,
+                    "eos_token": self.eos_token,
+                },
+                limits=self.limits,
+                input_chars=input_chars,
+                cancel=cancel,
             )
-        except ChatTemplateError:
+        except (ChatTemplateError, CancelledError):
             raise
+        except TemplateLimitError as exc:
+            log.warning("chat template stopped at its limits: %s", exc)
+            raise ChatTemplateError(
+                "The model's chat template took too much time or memory and was stopped. "
+                "Use another copy of this model.",
+                detail=f"limit: {exc}",
+            ) from exc
         except SecurityError as exc:
             log.warning("chat template blocked by the sandbox: %s", exc)
             raise ChatTemplateError(
@@ -156,7 +228,8 @@ class ChatTemplate:
                 detail=str(exc),
             ) from exc
         except Exception as exc:
-            # Template bugs surface as any exception type (TypeError, UndefinedError, ...).
+            # Template bugs surface as any exception type (TypeError, UndefinedError,
+            # ValueError, RecursionError, MemoryError...).
             log.warning("chat template failed: %s: %s", type(exc).__name__, exc)
             raise ChatTemplateError(
                 "The model's chat template failed while formatting the conversation. "
@@ -205,13 +278,15 @@ def template_for(
             from_gguf=False,
             is_r1=not gemma,
         )
-    return ChatTemplate(
+    template = ChatTemplate(
         source=gguf_template,
         bos_token=bos_token,
         eos_token=eos_token,
         from_gguf=True,
         is_r1=is_r1_template(gguf_template),
     )
+    template.probe()
+    return template
 
 
 def is_r1_template(source: str) -> bool:
@@ -304,8 +379,8 @@ def _append_partial(
 # --- the sandbox -----------------------------------------------------------------------
 
 
-class _HearthSandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, but an unsafe attribute fails loudly instead of rendering ''."""
+class _HearthSandbox(BoundedSandbox):
+    """The bounded sandbox, but an unsafe attribute fails loudly instead of rendering ''."""
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         raise SecurityError(
@@ -359,6 +434,7 @@ def _make_environment() -> _HearthSandbox:
     env.globals["raise_exception"] = _raise_exception
     env.globals["strftime_now"] = _strftime_now
     env.filters["tojson"] = _tojson
+    env.seal_filters()
     return env
 
 
@@ -369,7 +445,7 @@ _ENVIRONMENT: Final = _make_environment()
 
 def _compile(source: str) -> jinja2.Template:
     try:
-        return _ENVIRONMENT.from_string(source)
+        return compile_bounded(_ENVIRONMENT, source)
     except jinja2.TemplateSyntaxError as exc:
         log.warning("chat template syntax error at line %s: %s", exc.lineno, exc.message)
         raise ChatTemplateError(
@@ -377,10 +453,25 @@ def _compile(source: str) -> jinja2.Template:
             "Use another copy of this model.",
             detail=f"line {exc.lineno}: {exc.message}",
         ) from exc
-    except jinja2.TemplateError as exc:
-        log.warning("chat template could not be compiled: %s", exc)
+    except Exception as exc:
+        # Anything else the compiler raises (a RecursionError on deep nesting, a
+        # ValueError from a literal with too many digits, a source over the size limit)
+        # means the same to the user: the template cannot be used.
+        log.warning("chat template could not be compiled: %s: %s", type(exc).__name__, exc)
         raise ChatTemplateError(
             "This model's chat template is broken, so Hearth cannot format the conversation. "
             "Use another copy of this model.",
-            detail=str(exc),
+            detail=f"{type(exc).__name__}: {exc}",
         ) from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _builtin_r1(bos_token: str, eos_token: str) -> ChatTemplate:
+    """The built-in R1 template, the fallback for a GGUF template that fails at render."""
+    return ChatTemplate(
+        source=BUILTIN_R1_TEMPLATE,
+        bos_token=bos_token,
+        eos_token=eos_token,
+        from_gguf=False,
+        is_r1=True,
+    )

@@ -19,7 +19,7 @@ Two tricks keep random weights usable for streaming tests:
   grow with depth and nothing overflows to NaN.
 
 Pure Python: weights come from numpy and are written with the ``gguf`` package.
-Quantizing goes through :func:`app.core.engine.quantize_gguf`, imported lazily, because
+Quantizing goes through :func:`app.core.engines.native.quantize_gguf`, imported lazily, because
 only the engine may touch llama.cpp.
 """
 
@@ -411,7 +411,7 @@ def write_standin_1p5b_gguf(
     ``layers`` overrides the layer count for a quicker, smaller variant. Caching is the
     caller's job.
     """
-    from app.core.engine import quantize_gguf
+    from app.core.engines.native import quantize_gguf
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -454,7 +454,7 @@ def build_selftest_model(directory: str | Path) -> Path:
     Quantized on purpose: a llama.cpp build that crashes on quantized kernels must fail the
     self-test, not pass it with F32 weights.
     """
-    from app.core.engine import quantize_gguf
+    from app.core.engines.native import quantize_gguf
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

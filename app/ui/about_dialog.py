@@ -14,7 +14,7 @@ from app.core.paths import resource_path
 
 def build_info() -> dict[str, str]:
     """Versions and the CPU code in use; llama.cpp is imported only when asked."""
-    from app.core.engine import cpu_variant, llama_system_info
+    from app.core.host import cpu_variant, llama_system_info
 
     try:
         llama_version = version("llama-cpp-python")

@@ -33,6 +33,12 @@ from app.ui import render
 #: Messages are identified by the store's ids (strings).
 MessageId = str
 
+#: Answers longer than this are never rendered in one piece on the GUI thread: they are
+#: shown block by block, RENDER_STEP_CHARS per event-loop turn (a 1 MB answer in one
+#: piece is one giant layout; in steps the window stays responsive throughout).
+FULL_RENDER_MAX_CHARS = 200_000
+RENDER_STEP_CHARS = 32_000
+
 _renderer_warmed = False
 
 
@@ -170,8 +176,11 @@ class ReasoningBlock(QWidget):
         if self._elapsed is None:
             self._update_header()
 
-    def close_block(self, note: str = "") -> None:
-        if self._elapsed is None:
+    def close_block(self, note: str = "", seconds: float | None = None) -> None:
+        """Close the block; ``seconds`` is the session's measure of the thinking time."""
+        if seconds is not None:
+            self._elapsed = seconds
+        elif self._elapsed is None:
             self._elapsed = time.monotonic() - self._started
         self._update_header(note)
         self.header.setChecked(False)
@@ -254,6 +263,9 @@ class UserMessageWidget(MessageWidget):
 class AssistantMessageWidget(MessageWidget):
     """An answer: reasoning block, answer text, stats and actions."""
 
+    #: A huge answer finished rendering block by block (see ``_render_in_steps``).
+    render_done = Signal()
+
     def __init__(
         self, message_id: MessageId, theme: render.RenderTheme, parent: QWidget | None = None
     ) -> None:
@@ -290,6 +302,9 @@ class AssistantMessageWidget(MessageWidget):
         self.layout_.addLayout(self.footer)
         self._answer_text: list[str] = []
         self._renderer: render.IncrementalRenderer | None = None
+        # Code blocks of an answer rendered block-wise (a huge one), in Copy-link order.
+        self._final_code_blocks: list[tuple[str, str]] | None = None
+        self._load_generation = 0
         self._tail_start = 0
         self.streaming = False
         self.state = "complete"
@@ -315,6 +330,8 @@ class AssistantMessageWidget(MessageWidget):
         self.set_state(state)
 
     def begin_streaming(self) -> None:
+        self._load_generation += 1
+        self._final_code_blocks = None
         self.streaming = True
         self.state = "streaming"
         self._answer_text = []
@@ -340,9 +357,9 @@ class AssistantMessageWidget(MessageWidget):
                 self.reasoning.setVisible(True)
             self.reasoning.append(reasoning_delta)
         if answer_delta:
+            # The reasoning block closes on the session's ReasoningEnded (close_reasoning),
+            # never here: one place decides when the thinking ended.
             self._answer_text.append(answer_delta)
-            if self.reasoning.isVisible() and self.reasoning.is_open:
-                self.reasoning.close_block()
             if self._renderer is None:
                 self._renderer = render.IncrementalRenderer(self._theme)
             update = self._renderer.append(answer_delta)
@@ -360,6 +377,12 @@ class AssistantMessageWidget(MessageWidget):
             render.register_math_resources(document, update.stable_html_to_append, ratio)
             cursor.insertHtml(update.stable_html_to_append)
             cursor.movePosition(QTextCursor.MoveOperation.End)
+            # The tail goes into a block of its own. Inserted HTML merges into the block
+            # at the cursor, so a long paragraph handed over in pieces would otherwise grow
+            # one giant block that Qt lays out again on every delta (a 1 MB single-line
+            # answer took minutes); with its own block each delta costs the same.
+            if cursor.block().length() > 1:
+                cursor.insertBlock()
             self._tail_start = cursor.position()
         if update.tail_html:
             render.register_math_resources(document, update.tail_html, ratio)
@@ -368,32 +391,40 @@ class AssistantMessageWidget(MessageWidget):
     def tick(self) -> None:
         self.reasoning.tick()
 
-    def close_reasoning(self, note: str = "") -> None:
+    def close_reasoning(self, note: str = "", *, seconds: float | None = None) -> None:
         if self.reasoning.isVisible():
-            self.reasoning.close_block(note)
+            self.reasoning.close_block(note, seconds)
 
     def finish(self, state: str, meta: str) -> None:
         self.streaming = False
         renderer, self._renderer = self._renderer, None
-        if self.reasoning.isVisible() and self.reasoning.is_open:
-            self.reasoning.close_block()
         # The full render fixes what block-wise streaming cannot (e.g. loose lists); when
-        # it is identical to what was streamed, keep the document and skip a re-layout.
-        if renderer is None or renderer.finish() != renderer.streamed_html():
+        # it is identical to what was streamed, keep the document and skip a re-layout. A
+        # huge answer keeps its block-wise rendering: laying it all out again at once
+        # would hold the GUI thread for seconds.
+        if renderer is None:
             self._render_full()
+        elif len(renderer.text) > FULL_RENDER_MAX_CHARS:
+            self._drop_empty_tail_block()
+            self._final_code_blocks = renderer.copyable_code_blocks()
+        elif renderer.finish() != renderer.streamed_html():
+            self._render_full()
+        else:
+            self._drop_empty_tail_block()
         self.set_state(state)
         self.meta.setText(meta)
 
     def set_state(self, state: str) -> None:
         self.state = state
         self.regenerate_button.setEnabled(True)
-        self.continue_button.setVisible(state in ("interrupted", "cancelled"))
+        # States are the session's EndState vocabulary (or "streaming").
+        self.continue_button.setVisible(state in ("interrupted", "stopped", "length"))
         notes = {
             "interrupted": self.tr("This answer was interrupted before it finished."),
-            "cancelled": self.tr("Stopped."),
+            "stopped": self.tr("Stopped."),
         }
         note = notes.get(state, "")
-        if state == "error" and not note:
+        if state == "failed" and not note:
             note = self.tr("This answer ended with an error.")
         self.set_note(note)
 
@@ -405,7 +436,17 @@ class AssistantMessageWidget(MessageWidget):
         """Code blocks numbered as the shown HTML numbers its Copy links."""
         if self._renderer is not None:
             return self._renderer.copyable_code_blocks()
+        if self._final_code_blocks is not None:
+            return self._final_code_blocks
         return render.copyable_code_blocks(self.answer_text)
+
+    def _drop_empty_tail_block(self) -> None:
+        # _apply_update leaves the tail a block of its own; if the answer ended with an
+        # empty tail, that block would show as a blank line.
+        cursor = QTextCursor(self.answer.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        if cursor.block().length() == 1 and cursor.blockNumber() > 0:
+            cursor.deletePreviousChar()
 
     def set_theme(self, theme: render.RenderTheme) -> None:
         self._theme = theme
@@ -413,12 +454,42 @@ class AssistantMessageWidget(MessageWidget):
             self._render_full()
 
     def _render_full(self) -> None:
-        html = render.render_markdown(self.answer_text, self._theme)
+        self._final_code_blocks = None
+        self._load_generation += 1
+        text = self.answer_text
+        if len(text) > FULL_RENDER_MAX_CHARS:
+            self._render_in_steps(text, self._load_generation)
+            return
+        html = render.render_markdown(text, self._theme)
         render.register_math_resources(
             self.answer.document(), html, self.answer.devicePixelRatioF()
         )
         self.answer.setHtml(html)
         self._tail_start = 0
+
+    def _render_in_steps(self, text: str, generation: int) -> None:
+        """Show a huge answer block by block, one slice per event-loop turn.
+
+        The streaming renderer makes each slice cost the same, and the window stays
+        responsive between slices; a newer render (or streaming) cancels this one.
+        """
+        self.answer.clear()
+        self._tail_start = 0
+        renderer = render.IncrementalRenderer(self._theme)
+
+        def step(offset: int) -> None:
+            if generation != self._load_generation or self.streaming:
+                return
+            end = min(len(text), offset + RENDER_STEP_CHARS)
+            self._apply_update(renderer.append(text[offset:end]))
+            if end < len(text):
+                QTimer.singleShot(0, self, lambda: step(end))
+            else:
+                self._drop_empty_tail_block()
+                self._final_code_blocks = renderer.copyable_code_blocks()
+                self.render_done.emit()
+
+        step(0)
 
 
 class EmptyState(QWidget):

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.chat import TurnStats
 from app.core.settings import Settings
+from app.core.store import ChatOps
 from app.ui.about_dialog import AboutDialog
 from app.ui.chat_input import ChatInput
 from app.ui.chat_view import ChatView
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
     """Hearth's window. ``store`` and ``client`` are created by the composition root."""
 
     settings_changed = Signal(object)
+    #: API requests in flight (waiting or running), from the server thread; see api_activity.
+    _api_activity_changed = Signal(int)
 
     def __init__(
         self,
@@ -223,6 +226,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.offline_button)
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
+        # The local API (Settings › Local API): its address, and when an API request runs.
+        self.api_label = QLabel(self)
+        self.api_label.setObjectName("statusApi")
+        self.api_label.setAccessibleName(self.tr("Local API"))
+        self.api_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.api_label)
+        self._api_address = ""
+        self._api_requests = 0
+        self._api_activity_changed.connect(self._on_api_activity)
 
         # --- controller ---
         self.controller = ChatController(
@@ -250,7 +262,7 @@ class MainWindow(QMainWindow):
         client.model_loading.connect(self._on_model_loading)
         client.model_loaded.connect(self._on_model_loaded)
         client.model_load_failed.connect(self._on_model_load_failed)
-        client.prompt_progressed.connect(self._on_prompt_progress)
+        self.controller.prompt_progressed.connect(self._on_prompt_progress)
 
         self._build_menus()
         zoom_in = QShortcut(QKeySequence.StandardKey.ZoomIn, self)
@@ -349,7 +361,7 @@ class MainWindow(QMainWindow):
         """Open a search result: its conversation, on the branch holding the message."""
         streaming_here = self.controller.streaming_conversation_id == conversation_id
         if message_id and not streaming_here:
-            self.store.switch_branch(message_id)
+            ChatOps.for_store(self.store).switch_branch(message_id)
         self.show_chat()
         self.controller.open_conversation(conversation_id)
         if message_id:
@@ -494,6 +506,36 @@ class MainWindow(QMainWindow):
     #: The context meter warns from this share of the window on.
     CONTEXT_WARNING = 0.8
 
+    def show_api_address(self, address: str) -> None:
+        """Show the local API's address in the status bar ("" hides it)."""
+        self._api_address = address
+        self._update_api_label()
+
+    def api_activity(self, requests: int) -> None:
+        """The number of API requests in flight changed. Safe from any thread (the server's
+        own): the signal queues it to the window's thread."""
+        self._api_activity_changed.emit(requests)
+
+    def _on_api_activity(self, requests: int) -> None:
+        self._api_requests = requests
+        self._update_api_label()
+
+    def _update_api_label(self) -> None:
+        address = self._api_address
+        self.api_label.setVisible(bool(address))
+        if not address:
+            return
+        if self._api_requests:
+            text = self.tr("API request running · %1").replace("%1", address)
+        else:
+            text = self.tr("API: %1").replace("%1", address)
+        self.api_label.setText(text)
+        self.api_label.setToolTip(
+            self.tr(
+                "Other programs can use the loaded model at %1/v1 (Settings › Local API)."
+            ).replace("%1", address)
+        )
+
     def show_context_use(self, used: int, n_ctx: int) -> None:
         if n_ctx <= 0:
             self.context_meter.setVisible(False)
@@ -576,7 +618,7 @@ class MainWindow(QMainWindow):
                 .replace("%1", f"{stats.tokens_per_s:.1f}")
                 .replace("%2", f"{stats.ttft_ms / 1000:.2f}")
             )
-        elif reason == "cancelled":
+        elif reason == "stopped":
             self.speed_label.setText(self.tr("Stopped"))
         else:
             self.speed_label.clear()
@@ -637,4 +679,6 @@ class MainWindow(QMainWindow):
         # Save the live answer, then stop the worker; the app exits within a second.
         self.controller.shutdown()
         self.client.shutdown(timeout_ms=1000)
+        # A running export or import is cancelled (an export writes nothing partial).
+        self.sidebar.tasks.shutdown(timeout_ms=5000)
         event.accept()

@@ -6,31 +6,26 @@ RAM it needs at the current context, whether it fits this machine, and its state
 it: the progress of the selected download (speed, ETA, source), the actions, and an
 inline message area; errors are shown there, never in a blocking dialog.
 
-The panel never does long work itself: downloads, re-hashes and import copies run on the
-:class:`~app.workers.downloads.DownloadWorker`, which keeps going while the panel is
-hidden. Everything here runs on the GUI thread.
+No long work here: downloads, re-hashes and import copies run on the
+:class:`~app.workers.downloads.DownloadWorker` (they go on while the panel is hidden); the
+folder listing and import checks on the :class:`~app.workers.tasks.TaskRunner`. Rows and
+the table model are in :mod:`app.ui.model_rows`, imports in :mod:`app.ui.model_import`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,158 +40,36 @@ from app.core.catalog import (
     Catalog,
     CatalogEntry,
     FitVerdict,
-    estimate_ram,
-    fit_on_this_machine,
     format_bytes,
 )
 from app.core.downloads import DownloadProgress
 from app.core.errors import HearthError
 from app.core.models import (
-    GgufMetadata,
     InstalledModel,
-    catalog_entry_state,
-    import_gguf,
-    list_installed,
     remove_model,
-    validate_gguf,
 )
 from app.core.network import NetworkGateway
 from app.core.settings import Settings
+from app.ui.model_import import IMPORT_KEY_PREFIX, ModelImports
+from app.ui.model_rows import (
+    FILE_KEY_PREFIX,
+    PROGRESS_SCALE,
+    FolderListing,
+    InlineBar,
+    ModelRow,
+    ModelTableModel,
+    RowState,
+    build_rows,
+    duration,
+    local_files,
+    with_live_state,
+)
 from app.workers.downloads import DownloadWorker, request_for
+from app.workers.tasks import TaskRunner
+
+__all__ = ["FILE_KEY_PREFIX", "IMPORT_KEY_PREFIX", "ModelPanel", "ModelRow", "ModelTableModel"]
 
 log = logging.getLogger(__name__)
-
-#: Row keys of installed models that are not catalog entries start with this.
-FILE_KEY_PREFIX = "file:"
-#: Keys of import jobs on the worker start with this.
-IMPORT_KEY_PREFIX = "import:"
-#: The progress bar counts in tenths of a percent, so small files still move smoothly.
-PROGRESS_SCALE = 1000
-
-RowState = Literal[
-    "absent",
-    "partial",
-    "checking",
-    "downloading",
-    "pausing",
-    "cancelling",
-    "verifying",
-    "installed",
-    "registered",
-    "missing",
-    "damaged",
-    "failed",
-]
-#: States in which a worker job for the row is running.
-_LIVE_STATES = frozenset({"checking", "downloading", "pausing", "cancelling", "verifying"})
-
-
-@dataclass(frozen=True, slots=True)
-class ModelRow:
-    """One line of the table: a catalog entry, or an installed model outside the catalog."""
-
-    key: str
-    name: str
-    quant: str
-    size: int
-    size_exact: bool
-    ram_need: int
-    fit: FitVerdict
-    state: RowState
-    entry: CatalogEntry | None = None
-    installed: InstalledModel | None = None
-    #: Bytes on disk: the file, or the .part of a paused download.
-    on_disk: int = 0
-    progress: DownloadProgress | None = None
-    #: Why it failed (or what verification found), for the state cell and its tooltip.
-    reason: str = ""
-
-    @property
-    def percent(self) -> float | None:
-        progress = self.progress
-        if progress is not None and progress.total > 0:
-            return min(100.0, 100.0 * progress.downloaded / progress.total)
-        if self.on_disk and self.size:
-            return min(100.0, 100.0 * self.on_disk / self.size)
-        return None
-
-    @property
-    def is_live(self) -> bool:
-        return self.state in _LIVE_STATES
-
-    @property
-    def usable_path(self) -> Path | None:
-        """The file to load, when the model is on disk and not busy."""
-        if self.installed is None or not self.installed.available or self.is_live:
-            return None
-        return self.installed.path
-
-
-class ModelTableModel(QAbstractTableModel):
-    """The rows of the panel's table. Texts come from the panel (translated there)."""
-
-    NAME, QUANT, SIZE, RAM, FIT, STATE = range(6)
-    KEY_ROLE = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, panel: ModelPanel) -> None:
-        super().__init__(panel)
-        self._panel = panel
-        self._rows: list[ModelRow] = []
-
-    # --- Qt model API ---
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 6
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return self._panel.column_titles()[section]
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == self.KEY_ROLE:
-            return row.key
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._panel.cell_text(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._panel.cell_tooltip(row, column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (self.SIZE, self.RAM):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    # --- rows ---
-    @property
-    def rows(self) -> list[ModelRow]:
-        return list(self._rows)
-
-    def set_rows(self, rows: list[ModelRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_of(self, key: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.key == key), -1)
-
-    def row(self, key: str) -> ModelRow | None:
-        index = self.row_of(key)
-        return self._rows[index] if index >= 0 else None
-
-    def update_row(self, row: ModelRow) -> None:
-        index = self.row_of(row.key)
-        if index < 0:
-            return
-        self._rows[index] = row
-        self.dataChanged.emit(self.index(index, 0), self.index(index, self.columnCount() - 1))
 
 
 class ModelPanel(QWidget):
@@ -206,6 +79,8 @@ class ModelPanel(QWidget):
     use_model_requested = Signal(str)
     #: The user asked to go back to the chat.
     back_requested = Signal()
+    #: A listing of the models folder has been applied to the table.
+    listing_done = Signal()
 
     def __init__(
         self,
@@ -215,9 +90,17 @@ class ModelPanel(QWidget):
         gateway: NetworkGateway,
         models_dir: Path,
         worker: DownloadWorker,
+        tasks: TaskRunner | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        #: Runs the folder listing and import checks off the GUI thread.
+        self.tasks = tasks if tasks is not None else TaskRunner(parent=self)
+        #: The models folder as last listed (catalog files present are added from a stat).
+        self._installed: list[InstalledModel] = []
+        self.listing = FolderListing(self.tasks, self)
+        self.listing.listed.connect(self._listing_applied)
+
         self.catalog = catalog
         self.settings = settings
         self.gateway = gateway
@@ -229,16 +112,13 @@ class ModelPanel(QWidget):
         self._stopping: dict[str, RowState] = {}
         self._progress: dict[str, DownloadProgress] = {}
         #: Import offered and waiting for the copy / in-place choice, then queued ones.
-        self._pending_import: tuple[Path, GgufMetadata] | None = None
-        self._queued_imports: list[Path] = []
-        self._import_key: str | None = None
-        self._import_progress: tuple[int, int] = (0, 0)
         self._delete_key: str | None = None
 
         self.setObjectName("modelPanel")
         self.setAccessibleName(self.tr("Model manager"))
         self.setAcceptDrops(True)
         self._build()
+        self.imports = ModelImports(self)
         self._connect()
         self.refresh()
         default = catalog.default_entry
@@ -271,7 +151,7 @@ class ModelPanel(QWidget):
         self.offline_label.setWordWrap(True)
         self.offline_label.setAccessibleName(self.tr("Offline mode"))
 
-        self.table_model = ModelTableModel(self)
+        self.table_model = ModelTableModel(self, self)
         self.table = QTableView(self)
         self.table.setObjectName("modelTable")
         self.table.setAccessibleName(self.tr("Models you can download or use"))
@@ -298,7 +178,7 @@ class ModelPanel(QWidget):
         self.progress_bar.setObjectName("downloadProgress")
         self.progress_bar.setRange(0, PROGRESS_SCALE)
         self.progress_bar.setAccessibleName(self.tr("Download progress"))
-        self.progress_label = QLabel(self.progress_box)
+        self.progress_label = QLabel(self.progress_box, textFormat=Qt.TextFormat.PlainText)
         self.progress_label.setObjectName("downloadDetails")
         self.progress_label.setAccessibleName(self.tr("Download speed, time left and source"))
         progress_layout = QVBoxLayout(self.progress_box)
@@ -353,64 +233,54 @@ class ModelPanel(QWidget):
             actions.addWidget(widget)
 
         # Inline message: errors and results, never a blocking dialog.
-        self.message_box = QWidget(self)
-        self.message_box.setObjectName("modelPanelMessage")
-        self.message_label = QLabel(self.message_box)
-        self.message_label.setWordWrap(True)
+        self.message_box = InlineBar(
+            self,
+            "modelPanelMessage",
+            self.tr("Message"),
+            [(self.tr("Dismiss"), self.tr("Dismiss message"), "")],
+        )
+        self.message_label = self.message_box.label
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setAccessibleName(self.tr("Message"))
-        self.dismiss_button = QPushButton(self.tr("Dismiss"), self.message_box)
-        self.dismiss_button.setAccessibleName(self.tr("Dismiss message"))
-        message_layout = QHBoxLayout(self.message_box)
-        message_layout.setContentsMargins(0, 0, 0, 0)
-        message_layout.addWidget(self.message_label, 1)
-        message_layout.addWidget(self.dismiss_button)
-        self.message_box.setVisible(False)
+        (self.dismiss_button,) = self.message_box.buttons
 
         # Inline choice for an import: copy it in, or use it where it is.
-        self.import_bar = QWidget(self)
-        self.import_bar.setObjectName("modelPanelImport")
-        self.import_label = QLabel(self.import_bar)
-        self.import_label.setWordWrap(True)
-        self.import_label.setAccessibleName(self.tr("Import"))
-        self.import_copy_button = QPushButton(self.tr("Copy into Hearth"), self.import_bar)
-        self.import_copy_button.setAccessibleName(
-            self.tr("Copy the file into Hearth's models folder")
+        self.import_bar = InlineBar(
+            self,
+            "modelPanelImport",
+            self.tr("Import"),
+            [
+                (
+                    self.tr("Copy into Hearth"),
+                    self.tr("Copy the file into Hearth's models folder"),
+                    self.tr("Hearth keeps its own copy; the original can be moved or deleted"),
+                ),
+                (
+                    self.tr("Use where it is"),
+                    self.tr("Use the file where it is"),
+                    self.tr("No copy is made; the file must stay where it is"),
+                ),
+                (self.tr("Don't import"), self.tr("Do not import the file"), ""),
+            ],
         )
-        self.import_copy_button.setToolTip(
-            self.tr("Hearth keeps its own copy; the original can be moved or deleted")
-        )
-        self.import_in_place_button = QPushButton(self.tr("Use where it is"), self.import_bar)
-        self.import_in_place_button.setAccessibleName(self.tr("Use the file where it is"))
-        self.import_in_place_button.setToolTip(
-            self.tr("No copy is made; the file must stay where it is")
-        )
-        self.import_cancel_button = QPushButton(self.tr("Don't import"), self.import_bar)
-        self.import_cancel_button.setAccessibleName(self.tr("Do not import the file"))
-        import_layout = QHBoxLayout(self.import_bar)
-        import_layout.setContentsMargins(0, 0, 0, 0)
-        import_layout.addWidget(self.import_label, 1)
-        import_layout.addWidget(self.import_copy_button)
-        import_layout.addWidget(self.import_in_place_button)
-        import_layout.addWidget(self.import_cancel_button)
-        self.import_bar.setVisible(False)
+        self.import_label = self.import_bar.label
+        (
+            self.import_copy_button,
+            self.import_in_place_button,
+            self.import_cancel_button,
+        ) = self.import_bar.buttons
 
         # Inline confirmation for Delete.
-        self.delete_bar = QWidget(self)
-        self.delete_bar.setObjectName("modelPanelDelete")
-        self.delete_label = QLabel(self.delete_bar)
-        self.delete_label.setWordWrap(True)
-        self.delete_label.setAccessibleName(self.tr("Confirm deletion"))
-        self.delete_confirm_button = QPushButton(self.tr("Delete"), self.delete_bar)
-        self.delete_confirm_button.setAccessibleName(self.tr("Yes, delete it"))
-        self.delete_keep_button = QPushButton(self.tr("Keep"), self.delete_bar)
-        self.delete_keep_button.setAccessibleName(self.tr("No, keep it"))
-        delete_layout = QHBoxLayout(self.delete_bar)
-        delete_layout.setContentsMargins(0, 0, 0, 0)
-        delete_layout.addWidget(self.delete_label, 1)
-        delete_layout.addWidget(self.delete_confirm_button)
-        delete_layout.addWidget(self.delete_keep_button)
-        self.delete_bar.setVisible(False)
+        self.delete_bar = InlineBar(
+            self,
+            "modelPanelDelete",
+            self.tr("Confirm deletion"),
+            [
+                (self.tr("Delete"), self.tr("Yes, delete it"), ""),
+                (self.tr("Keep"), self.tr("No, keep it"), ""),
+            ],
+        )
+        self.delete_label = self.delete_bar.label
+        self.delete_confirm_button, self.delete_keep_button = self.delete_bar.buttons
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
@@ -425,7 +295,7 @@ class ModelPanel(QWidget):
 
     def _connect(self) -> None:
         self.back_button.clicked.connect(self.back_requested)
-        self.import_button.clicked.connect(self.choose_import_file)
+        self.import_button.clicked.connect(self.imports.choose_file)
         self.download_button.clicked.connect(self.download_selected)
         self.pause_button.clicked.connect(self.pause_selected)
         self.resume_button.clicked.connect(self.resume_selected)
@@ -434,9 +304,6 @@ class ModelPanel(QWidget):
         self.use_button.clicked.connect(self.use_selected)
         self.verify_button.clicked.connect(self.verify_selected)
         self.dismiss_button.clicked.connect(self.clear_message)
-        self.import_copy_button.clicked.connect(lambda: self._finish_import_choice(copy=True))
-        self.import_in_place_button.clicked.connect(lambda: self._finish_import_choice(copy=False))
-        self.import_cancel_button.clicked.connect(self._skip_import)
         self.delete_confirm_button.clicked.connect(self._confirm_delete)
         self.delete_keep_button.clicked.connect(self._cancel_delete)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
@@ -449,8 +316,6 @@ class ModelPanel(QWidget):
         worker.paused.connect(self._on_paused)
         worker.cancelled.connect(self._on_cancelled)
         worker.verified.connect(self._on_verified)
-        worker.import_progressed.connect(self._on_import_progressed)
-        worker.imported.connect(self._on_imported)
 
     # --- texts -------------------------------------------------------------------------
 
@@ -543,7 +408,23 @@ class ModelPanel(QWidget):
         self._update_offline_hint()
 
     def refresh(self) -> None:
-        """Re-read the models folder and rebuild the table, keeping the selection."""
+        """Rebuild the table now from what is known, and re-read the models folder off the
+        GUI thread (``listing_done`` follows); the selection is kept."""
+        self._apply_rows()
+        self.listing.request(self.models_dir, self.catalog)
+
+    @property
+    def is_listing(self) -> bool:
+        """True while the models folder is being read."""
+        return self.listing.busy
+
+    def _listing_applied(self, installed: list[InstalledModel]) -> None:
+        self._installed = installed
+        self._apply_rows()
+        if not self.listing.busy:
+            self.listing_done.emit()
+
+    def _apply_rows(self) -> None:
         selected = self.selected_key()
         self.table_model.set_rows(self._build_rows())
         if selected is not None:
@@ -662,106 +543,23 @@ class ModelPanel(QWidget):
         self.delete_bar.setVisible(True)
 
     def choose_import_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
-            self,
-            self.tr("Import GGUF model"),
-            str(Path.home()),
-            self.tr("GGUF models (*.gguf);;All files (*)"),
-        )
-        if path:
-            self.offer_import(Path(path))
+        """Ask for a .gguf with a file dialog and offer it for import."""
+        self.imports.choose_file()
 
     def offer_import(self, path: Path) -> bool:
-        """Check a file and ask (inline) whether to copy it or use it in place.
+        """Check a file off the GUI thread, then ask (inline) whether to copy it or use it
+        in place; see :meth:`ModelImports.offer`."""
+        return self.imports.offer(path)
 
-        A file that is not a usable GGUF is refused at once with the reason in the message
-        area, and nothing is added. Returns True when the choice is being asked.
-        """
-        path = Path(path)
-        if self._pending_import is not None or self._import_key is not None:
-            self._queued_imports.append(path)
-            return True
-        try:
-            meta = validate_gguf(path)
-        except HearthError as exc:
-            log.info("import of %s refused: %s (%s)", path, exc, exc.detail)
-            self.show_message(str(exc))
-            self._offer_next_import()
-            return False
-        self._pending_import = (path, meta)
-        details = ", ".join(
-            part
-            for part in (
-                meta.architecture,
-                meta.file_type,
-                format_bytes(meta.file_size),
-                self.tr("%1 tokens of context").replace("%1", str(meta.context_length))
-                if meta.context_length
-                else "",
-                "" if meta.has_chat_template else self.tr("no chat template"),
-            )
-            if part
-        )
-        self.import_label.setText(
-            self.tr("Import “%1” (%2)? Copy it into Hearth's models folder, or use it where it is.")
-            .replace("%1", path.name)
-            .replace("%2", details)
-        )
-        self.import_bar.setVisible(True)
-        return True
-
-    # --- import and delete internals ---------------------------------------------------
-
-    def _finish_import_choice(self, *, copy: bool) -> None:
-        pending = self._pending_import
-        if pending is None:
-            return
-        path, _meta = pending
-        self._pending_import = None
-        self.import_bar.setVisible(False)
-        if not copy:
-            # Registering in place only writes the registry: no copy, so no thread.
-            try:
-                model = import_gguf(
-                    path, copy=False, models_dir=self.models_dir, catalog=self.catalog
-                )
-            except HearthError as exc:
-                self.show_message(str(exc))
-            else:
-                self._imported(model)
-            self._offer_next_import()
-            return
-        key = f"{IMPORT_KEY_PREFIX}{path}"
-        if self.worker.import_file(key, path, copy=True, catalog=self.catalog):
-            self._import_key = key
-            self._import_progress = (0, path.stat().st_size if path.exists() else 0)
-            self._update_progress_box()
-        else:
-            self.show_message(self.tr("%1 is already being imported.").replace("%1", path.name))
-            self._offer_next_import()
-
-    def _skip_import(self) -> None:
-        self._pending_import = None
-        self.import_bar.setVisible(False)
-        self._offer_next_import()
-
-    def _offer_next_import(self) -> None:
-        if self._pending_import is not None or self._import_key is not None:
-            return
-        while self._queued_imports:
-            if self.offer_import(self._queued_imports.pop(0)):
-                return
-
-    def _imported(self, model: InstalledModel) -> None:
+    def note_installed(self, model: InstalledModel) -> None:
+        """Show a model just added (an import) at once and select it; the listing that
+        follows confirms it."""
+        self._installed = [m for m in self._installed if m.name != model.name] + [model]
         self.refresh()
         key = model.entry.id if model.entry is not None else f"{FILE_KEY_PREFIX}{model.name}"
         self.select_model(key)
-        how = (
-            self.tr("Hearth uses it where it is.")
-            if model.in_place
-            else self.tr("It was copied into Hearth's models folder.")
-        )
-        self.show_message(self.tr("Imported %1. %2").replace("%1", model.name).replace("%2", how))
+
+    # --- import and delete internals ---------------------------------------------------
 
     def _confirm_delete(self) -> None:
         key, self._delete_key = self._delete_key, None
@@ -785,6 +583,7 @@ class ModelPanel(QWidget):
             return
         self._damaged.pop(row.key, None)
         self._failures.pop(row.key, None)
+        self._installed = [m for m in self._installed if m.name != row.installed.name]
         self.refresh()
         if outcome == "unregistered":
             self.show_message(
@@ -834,12 +633,8 @@ class ModelPanel(QWidget):
         self.show_message(self.tr("%1 is downloaded and verified.").replace("%1", name))
 
     def _on_failed(self, key: str, message: str) -> None:
-        if key == self._import_key:
-            self._import_key = None
-            self._update_progress_box()
-            self.show_message(message)
-            self._offer_next_import()
-            return
+        if key.startswith(IMPORT_KEY_PREFIX):
+            return  # the import controller's
         self._progress.pop(key, None)
         self._stopping.pop(key, None)
         if self.table_model.row_of(key) >= 0:
@@ -853,11 +648,8 @@ class ModelPanel(QWidget):
         self.refresh()
 
     def _on_cancelled(self, key: str) -> None:
-        if key == self._import_key:
-            self._import_key = None
-            self._update_progress_box()
-            self._offer_next_import()
-            return
+        if key.startswith(IMPORT_KEY_PREFIX):
+            return  # the import controller's
         self._progress.pop(key, None)
         self._stopping.pop(key, None)
         self._failures.pop(key, None)
@@ -872,107 +664,25 @@ class ModelPanel(QWidget):
         self.refresh()
         self.show_message(message)
 
-    def _on_import_progressed(self, key: str, done: int, total: int) -> None:
-        if key != self._import_key:
-            return
-        self._import_progress = (done, total)
-        self._update_progress_box()
-
-    def _on_imported(self, key: str, model: object) -> None:
-        if key == self._import_key:
-            self._import_key = None
-        self._update_progress_box()
-        if isinstance(model, InstalledModel):
-            self._imported(model)
-        self._offer_next_import()
-
     # --- rows ------------------------------------------------------------------------------
 
     def _build_rows(self) -> list[ModelRow]:
-        n_ctx = self.settings.effective_context()
-        try:
-            installed = list_installed(self.models_dir, self.catalog)
-        except OSError as exc:
-            log.warning("could not list the models folder %s: %r", self.models_dir, exc)
-            installed = []
-        rows: list[ModelRow] = []
-        for entry in self.catalog.models:
-            model = next(
-                (m for m in installed if m.entry is not None and m.entry.id == entry.id), None
-            )
-            disk = catalog_entry_state(entry, self.models_dir)
-            if model is not None:
-                state: RowState = "registered" if model.in_place else "installed"
-                if not model.available:
-                    state = "missing"
-                on_disk = model.size
-            elif disk.state == "partial":
-                state, on_disk = "partial", disk.on_disk
-            else:
-                state, on_disk = "absent", 0
-            estimate = estimate_ram(entry, n_ctx)
-            rows.append(
-                self._with_live_state(
-                    ModelRow(
-                        key=entry.id,
-                        name=entry.name,
-                        quant=entry.quant,
-                        size=entry.size,
-                        size_exact=entry.size_exact,
-                        ram_need=estimate.total,
-                        fit=fit_on_this_machine(estimate),
-                        state=state,
-                        entry=entry,
-                        installed=model,
-                        on_disk=on_disk,
-                    )
-                )
-            )
-        for model in installed:
-            if model.entry is not None:
-                continue
-            estimate = estimate_ram(model, n_ctx)
-            state = "registered" if model.in_place else "installed"
-            if not model.available:
-                state = "missing"
-            rows.append(
-                self._with_live_state(
-                    ModelRow(
-                        key=f"{FILE_KEY_PREFIX}{model.name}",
-                        name=model.display_name,
-                        quant=model.metadata.file_type if model.metadata is not None else "",
-                        size=model.size,
-                        size_exact=True,
-                        ram_need=estimate.total,
-                        fit=fit_on_this_machine(estimate),
-                        state=state,
-                        installed=model,
-                        on_disk=model.size,
-                    )
-                )
-            )
-        return rows
+        rows = build_rows(
+            self.catalog, self._installed, self.models_dir, self.settings.effective_context()
+        )
+        return [self._with_live_state(row) for row in rows]
 
     def _with_live_state(self, row: ModelRow, state: RowState | None = None) -> ModelRow:
-        """Overlay what the disk cannot tell: a running job, a failure, a verification."""
         key = row.key
-        progress = self._progress.get(key)
-        if self.worker.is_active(key):
-            if state is None:
-                state = self._stopping.get(key)
-            if state is None and progress is not None:
-                state = _state_of_phase(progress.phase)
-            if state is None:
-                kind = self.worker.job_kind(key)
-                state = "verifying" if kind == "verify" else "checking"
-            return replace(row, state=state, progress=progress, reason="")
-        if state is not None:
-            return replace(row, state=state, progress=progress)
-        if key in self._damaged and row.installed is not None:
-            return replace(row, state="damaged", reason=self._damaged[key])
-        if key in self._failures and row.installed is None:
-            return replace(row, state="failed", reason=self._failures[key])
-        return row
+        return with_live_state(
+            row,
+            job=self.worker.job_kind(key),
+            progress=self._progress.get(key),
+            stopping=self._stopping.get(key),
+            damaged=self._damaged.get(key),
+            failure=self._failures.get(key),
+            state=state,
+        )
 
     def _refresh_row(self, key: str, *, state: RowState | None = None) -> None:
         row = self.table_model.row(key)
@@ -1005,9 +715,9 @@ class ModelPanel(QWidget):
         self.use_button.setEnabled(usable and row is not None and row.state != "damaged")
         self.verify_button.setEnabled(usable)
         self.delete_button.setEnabled(installed and not active)
-        self._update_progress_box()
+        self.update_progress_box()
 
-    def _update_progress_box(self) -> None:
+    def update_progress_box(self) -> None:
         row = self.selected_row()
         if row is not None and row.is_live:
             progress = row.progress
@@ -1020,11 +730,11 @@ class ModelPanel(QWidget):
             self.progress_label.setText(self._progress_details(row, progress))
             self.progress_box.setVisible(True)
             return
-        if self._import_key is not None:
-            done, total = self._import_progress
+        if self.imports.key is not None:
+            done, total = self.imports.progress
             self.progress_bar.setRange(0, PROGRESS_SCALE)
             self.progress_bar.setValue(round(done * PROGRESS_SCALE / total) if total else 0)
-            name = Path(self._import_key.removeprefix(IMPORT_KEY_PREFIX)).name
+            name = Path(self.imports.key.removeprefix(IMPORT_KEY_PREFIX)).name
             self.progress_label.setText(
                 self.tr("Copying %1: %2 of %3")
                 .replace("%1", name)
@@ -1050,7 +760,7 @@ class ModelPanel(QWidget):
         if progress.bytes_per_s > 0:
             parts.append(self.tr("%1/s").replace("%1", format_bytes(progress.bytes_per_s)))
         if progress.eta_s is not None and progress.phase in ("downloading", "verifying"):
-            parts.append(self.tr("%1 left").replace("%1", _duration(progress.eta_s)))
+            parts.append(self.tr("%1 left").replace("%1", duration(progress.eta_s)))
         if progress.source:
             parts.append(self.tr("from %1").replace("%1", progress.source))
         if progress.message and not progress.message.startswith("Downloading from"):
@@ -1075,39 +785,16 @@ class ModelPanel(QWidget):
         super().showEvent(event)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if _local_files(event.mimeData()):
+        if local_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = _local_files(event.mimeData())
+        paths = local_files(event.mimeData())
         if not paths:
             event.ignore()
             return
         event.acceptProposedAction()
         for path in paths:
-            self.offer_import(path)
-
-
-def _state_of_phase(phase: str) -> RowState:
-    if phase in ("checking", "probing"):
-        return "checking"
-    if phase == "verifying":
-        return "verifying"
-    return "downloading"
-
-
-def _local_files(mime: Any) -> list[Path]:
-    if mime is None or not mime.hasUrls():
-        return []
-    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-
-
-def _duration(seconds: float) -> str:
-    if seconds != seconds or seconds == float("inf") or seconds < 0:
-        return "--:--"
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+            self.imports.offer(path)

@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.chat import SamplingParams
+from app.core.paths import app_paths
 from app.core.settings import MAX_CONTEXT, MIN_CONTEXT, Settings, default_context, default_threads
+from app.ui.api_tab import ApiTab
 
 CONTEXT_CHOICES = (4096, 8192, 16384, 32768)
 
@@ -83,6 +85,8 @@ class SettingsDialog(QDialog):
         )
         tabs.addTab(self._appearance_tab(settings), self.tr("Appearance"))
         tabs.addTab(self._privacy_tab(settings), self.tr("Downloads && privacy"))
+        self.api_tab = ApiTab(settings, app_paths().config, self)
+        tabs.addTab(self.api_tab, self.tr("Local API"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -355,6 +359,7 @@ class SettingsDialog(QDialog):
             source_preference=self.source.currentData(),
             custom_hf_endpoint=self.endpoint.text().strip().rstrip("/"),
             offline=self.offline.isChecked(),
+            **self.api_tab.values(),
         )
 
     def chat_overrides(self) -> dict[str, Any] | None:

@@ -8,63 +8,42 @@ row, and ``data()`` only formats the rows actually painted.
 Search replaces the list with :class:`SearchResultsModel` rows (title plus a snippet
 with the matches highlighted); choosing one emits :attr:`Sidebar.open_message`.
 
-Rename, pin, delete (with an Undo bar instead of a confirmation dialog), export and
-import act on the store directly and refresh the list; the window only needs to open
-conversations and react to :attr:`Sidebar.conversation_deleted`.
+Rename, pin, delete (with an Undo bar instead of a confirmation dialog) and import change
+the store through its write layer (:class:`ChatOps`) and refresh the list; the window only
+needs to open conversations and react to :attr:`Sidebar.conversation_deleted`. The sidebar
+reads the store directly.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractListModel,
-    QDateTime,
     QEvent,
-    QLocale,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     QPoint,
-    QRectF,
-    QSize,
     QStandardPaths,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
-    QAbstractTextDocumentLayout,
     QAction,
-    QFont,
-    QFontMetrics,
     QKeyEvent,
-    QPainter,
-    QPalette,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QMenu,
     QPushButton,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -72,31 +51,36 @@ from PySide6.QtWidgets import (
 
 from app.core import export
 from app.core.errors import HearthError
-from app.core.store import ChatStore, ConversationSummary, SearchHit
+from app.core.store import ChatOps, ChatStore
+from app.ui.sidebar_models import (
+    CONVERSATION,
+    CONVERSATION_ID_ROLE,
+    GROUP_OLDER,
+    GROUP_PINNED,
+    GROUP_TODAY,
+    GROUP_WEEK,
+    GROUP_YESTERDAY,
+    HEADER,
+    HIT_ROLE,
+    LIST_BATCH,
+    PINNED_ROLE,
+    ROW_KIND_ROLE,
+    ConversationListModel,
+    ConversationListView,
+    DayBoundaries,
+    SearchResultDelegate,
+    SearchResultsModel,
+    UndoBar,
+    date_group,
+    highlighted_html,
+)
+from app.workers.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-#: Item data roles shared by the two models.
-ROW_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
-CONVERSATION_ID_ROLE = Qt.ItemDataRole.UserRole + 2
-PINNED_ROLE = Qt.ItemDataRole.UserRole + 3
-HIT_ROLE = Qt.ItemDataRole.UserRole + 4
-
-HEADER = "header"
-CONVERSATION = "conversation"
-
-#: Date groups, in the order they appear.
-GROUP_PINNED = "pinned"
-GROUP_TODAY = "today"
-GROUP_YESTERDAY = "yesterday"
-GROUP_WEEK = "week"
-GROUP_OLDER = "older"
 
 #: Search results shown at most (newest first); more would only be scrolled past.
 SEARCH_LIMIT = 100
-#: Conversation rows handed to the view at a time. The view lays out every row it is
-#: told about (two Python calls per row), so 10,000 chats are revealed as it scrolls.
-LIST_BATCH = 400
 
 #: (parent, caption, directory, filter) -> (file name, chosen filter), like QFileDialog's.
 FileDialog = Callable[[QWidget, str, str, str], tuple[str, str]]
@@ -110,437 +94,6 @@ _SUFFIX_FORMATS: dict[str, export.ExportFormat] = {
 }
 _FORMAT_SUFFIX: dict[str, str] = {"md": ".md", "html": ".html", "json": ".json"}
 _UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
-
-
-# --- Date groups -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DayBoundaries:
-    """Local midnights that separate the date groups (computed once per refresh)."""
-
-    today: float
-    yesterday: float
-    week: float
-
-    @classmethod
-    def at(cls, now: float) -> DayBoundaries:
-        # Local calendar days, not multiples of 24 h: a chat from 23:50 yesterday is
-        # "Yesterday" at 00:10 today, and DST days of 23 or 25 hours stay correct.
-        midnight = datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0)
-        return cls(
-            today=midnight.timestamp(),
-            yesterday=(midnight - timedelta(days=1)).timestamp(),
-            week=(midnight - timedelta(days=7)).timestamp(),
-        )
-
-    def group(self, updated: float) -> str:
-        if updated >= self.today:
-            return GROUP_TODAY  # also a clock set back: never hide a chat in the future
-        if updated >= self.yesterday:
-            return GROUP_YESTERDAY
-        if updated >= self.week:
-            return GROUP_WEEK
-        return GROUP_OLDER
-
-
-def date_group(updated: float, now: float) -> str:
-    """The sidebar group of a chat last updated at ``updated`` (unix seconds)."""
-    return DayBoundaries.at(now).group(updated)
-
-
-# --- The conversation list -------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    kind: str
-    group: str
-    summary: ConversationSummary | None = None
-
-
-class ConversationListModel(QAbstractListModel):
-    """Group headers and conversations in one flat list (see the module docstring)."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[_Row] = []
-        self._row_of: dict[str, int] = {}
-        #: How many of ``_rows`` the view has been given (see LIST_BATCH).
-        self._loaded = 0
-        #: Called by an inline edit with (conversation id, new title); True if saved.
-        self.rename_handler: Callable[[str, str], bool] | None = None
-
-    # --- content ---
-    def set_conversations(
-        self,
-        summaries: Sequence[ConversationSummary],
-        now: float | None = None,
-        *,
-        keep_loaded: int = 0,
-    ) -> None:
-        """Replace the rows; ``summaries`` come pinned first, then newest first.
-
-        At least ``keep_loaded`` rows (else one batch) are handed to the view at once.
-        """
-        boundaries = DayBoundaries.at(now if now is not None else datetime.now().timestamp())
-        rows: list[_Row] = []
-        row_of: dict[str, int] = {}
-        current_group = ""
-        for summary in summaries:
-            group = GROUP_PINNED if summary.pinned else boundaries.group(summary.updated)
-            if group != current_group:
-                rows.append(_Row(HEADER, group))
-                current_group = group
-            row_of[summary.id] = len(rows)
-            rows.append(_Row(CONVERSATION, group, summary))
-        self.beginResetModel()
-        self._rows = rows
-        self._row_of = row_of
-        self._loaded = min(len(rows), max(LIST_BATCH, keep_loaded))
-        self.endResetModel()
-
-    def conversation_count(self) -> int:
-        return len(self._row_of)
-
-    def index_of(self, conversation_id: str) -> QModelIndex:
-        """The row of a conversation (revealed to the view first if needed)."""
-        row = self._row_of.get(conversation_id)
-        if row is None:
-            return QModelIndex()
-        self.ensure_loaded(row)
-        return self.index(row, 0)
-
-    def ensure_loaded(self, row: int) -> None:
-        """Hand the view every row up to ``row`` (and a batch beyond it)."""
-        if row >= self._loaded:
-            self._reveal(min(len(self._rows), row + 1 + LIST_BATCH))
-
-    def _reveal(self, upto: int) -> None:
-        if upto <= self._loaded:
-            return
-        self.beginInsertRows(QModelIndex(), self._loaded, upto - 1)
-        self._loaded = upto
-        self.endInsertRows()
-
-    def summary(self, index: QModelIndex | QPersistentModelIndex) -> ConversationSummary | None:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        return self._rows[index.row()].summary
-
-    def groups(self) -> list[str]:
-        """The groups shown, in order (for tests and accessibility)."""
-        return [row.group for row in self._rows if row.kind == HEADER]
-
-    def ids_in_group(self, group: str) -> list[str]:
-        return [
-            row.summary.id
-            for row in self._rows
-            if row.kind == CONVERSATION and row.group == group and row.summary is not None
-        ]
-
-    def update_title(self, conversation_id: str, title: str) -> None:
-        """Show a new title in place (the order is updated by the next refresh)."""
-        row = self._row_of.get(conversation_id)
-        if row is None:
-            return
-        old = self._rows[row]
-        assert old.summary is not None
-        summary = ConversationSummary(
-            id=old.summary.id,
-            title=title,
-            created=old.summary.created,
-            updated=old.summary.updated,
-            pinned=old.summary.pinned,
-            message_count=old.summary.message_count,
-        )
-        self._rows[row] = _Row(CONVERSATION, old.group, summary)
-        if row < self._loaded:
-            index = self.index(row, 0)
-            self.dataChanged.emit(index, index)
-
-    def group_label(self, group: str) -> str:
-        labels = {
-            GROUP_PINNED: self.tr("Pinned"),
-            GROUP_TODAY: self.tr("Today"),
-            GROUP_YESTERDAY: self.tr("Yesterday"),
-            GROUP_WEEK: self.tr("Previous 7 days"),
-            GROUP_OLDER: self.tr("Older"),
-        }
-        return labels.get(group, group)
-
-    def display_title(self, summary: ConversationSummary) -> str:
-        return summary.title or self.tr("Untitled chat")
-
-    # --- QAbstractListModel ---
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded
-
-    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
-        return not parent.isValid() and self._loaded < len(self._rows)
-
-    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        if not parent.isValid():
-            self._reveal(min(len(self._rows), self._loaded + LIST_BATCH))
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == ROW_KIND_ROLE:
-            return row.kind
-        if row.kind == HEADER:
-            return self._header_data(row, role)
-        summary = row.summary
-        assert summary is not None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.display_title(summary)
-        if role == Qt.ItemDataRole.EditRole:
-            return summary.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            when = QLocale().toString(
-                QDateTime.fromMSecsSinceEpoch(int(summary.updated * 1000)),
-                QLocale.FormatType.ShortFormat,
-            )
-            return f"{self.display_title(summary)}\n{when}"
-        if role == CONVERSATION_ID_ROLE:
-            return summary.id
-        if role == PINNED_ROLE:
-            return summary.pinned
-        return None
-
-    def _header_data(self, row: _Row, role: int) -> Any:
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self.group_label(row.group)
-        if role == Qt.ItemDataRole.FontRole:
-            font = QFont()
-            font.setBold(True)
-            font.setPointSizeF(max(6.0, font.pointSizeF() * 0.85))
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return QApplication.palette().brush(
-                QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText
-            )
-        return None
-
-    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return Qt.ItemFlag.NoItemFlags
-        if self._rows[index.row()].kind == HEADER:
-            # Not enabled: keyboard navigation and clicks pass over the headers.
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
-
-    def setData(
-        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = 2
-    ) -> bool:
-        if role != Qt.ItemDataRole.EditRole:
-            return False
-        summary = self.summary(index)
-        title = " ".join(str(value).split()) if value is not None else ""
-        if summary is None or not title or title == summary.title:
-            return False
-        if self.rename_handler is None or not self.rename_handler(summary.id, title):
-            return False
-        self.update_title(summary.id, title)
-        return True
-
-
-class ConversationListView(QListView):
-    """The chat list: Enter opens, Delete deletes, F2 renames (Qt's edit key)."""
-
-    open_requested = Signal(QModelIndex)
-    delete_requested = Signal(QModelIndex)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        index = self.currentIndex()
-        if self.state() != QAbstractItemView.State.EditingState and index.isValid():
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.open_requested.emit(index)
-                event.accept()
-                return
-            if event.key() == Qt.Key.Key_Delete:
-                self.delete_requested.emit(index)
-                event.accept()
-                return
-        super().keyPressEvent(event)
-
-
-# --- Search results --------------------------------------------------------------------
-
-_MARK_STYLE = "background-color:#ffd54f; color:#000000;"
-
-
-def highlighted_html(text: str, spans: Sequence[tuple[int, int]], style: str = _MARK_STYLE) -> str:
-    """``text`` as escaped HTML with each ``(start, end)`` span wrapped in a marked span."""
-    parts: list[str] = []
-    position = 0
-    for start, end in spans:
-        if start < position or end <= start:
-            continue
-        parts.append(html.escape(text[position:start]))
-        parts.append(f'<span style="{style}">{html.escape(text[start:end])}</span>')
-        position = end
-    parts.append(html.escape(text[position:]))
-    return "".join(parts)
-
-
-class SearchResultsModel(QAbstractListModel):
-    """The hits of the last search, newest first."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._hits: list[SearchHit] = []
-
-    def set_hits(self, hits: Sequence[SearchHit]) -> None:
-        self.beginResetModel()
-        self._hits = list(hits)
-        self.endResetModel()
-
-    def hit(self, index: QModelIndex | QPersistentModelIndex) -> SearchHit | None:
-        if not index.isValid() or not 0 <= index.row() < len(self._hits):
-            return None
-        return self._hits[index.row()]
-
-    def kind_label(self, hit: SearchHit) -> str:
-        if hit.message_id is None:
-            return self.tr("Title")
-        if hit.in_reasoning:
-            return self.tr("Reasoning")
-        if hit.role == "user":
-            return self.tr("You")
-        return self.tr("Answer")
-
-    def title(self, hit: SearchHit) -> str:
-        return hit.conversation_title or self.tr("Untitled chat")
-
-    def snippet_html(self, hit: SearchHit) -> str:
-        muted = html.escape(self.kind_label(hit))
-        return f'<span style="color:gray">{muted}:</span> ' + highlighted_html(
-            hit.snippet, hit.spans
-        )
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._hits)
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        hit = self.hit(index)
-        if hit is None:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.title(hit)
-        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
-            return f"{self.title(hit)} — {self.kind_label(hit)}: {hit.snippet}"
-        if role == HIT_ROLE:
-            return hit
-        if role == CONVERSATION_ID_ROLE:
-            return hit.conversation_id
-        return None
-
-
-class SearchResultDelegate(QStyledItemDelegate):
-    """Paints a result as a bold title line and two lines of highlighted snippet."""
-
-    PADDING = 6
-    SNIPPET_LINES = 2
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        model = index.model()
-        hit = index.data(HIT_ROLE)
-        if not isinstance(model, SearchResultsModel) or not isinstance(hit, SearchHit):
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        palette = opt.palette
-        color = palette.color(
-            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        )
-        rect = opt.rect.adjusted(self.PADDING, self.PADDING, -self.PADDING, -self.PADDING)
-        base_font = QFont(opt.font)
-        title_font = QFont(base_font)
-        title_font.setBold(True)
-        title_metrics = QFontMetrics(title_font)
-        line_height = QFontMetrics(base_font).lineSpacing()
-
-        painter.save()
-        painter.setFont(title_font)
-        painter.setPen(color)
-        title = title_metrics.elidedText(
-            model.title(hit), Qt.TextElideMode.ElideRight, max(0, rect.width())
-        )
-        painter.drawText(rect.left(), rect.top() + title_metrics.ascent(), title)
-
-        document = QTextDocument()
-        document.setDocumentMargin(0)
-        document.setDefaultFont(base_font)
-        document.setTextWidth(max(1, rect.width()))
-        document.setHtml(model.snippet_html(hit))
-        top = rect.top() + title_metrics.lineSpacing() + 2
-        clip = QRectF(0, 0, rect.width(), line_height * self.SNIPPET_LINES)
-        painter.translate(rect.left(), top)
-        painter.setClipRect(clip)
-        context = QAbstractTextDocumentLayout.PaintContext()
-        context.clip = clip
-        context.palette.setColor(QPalette.ColorRole.Text, color)
-        document.documentLayout().draw(painter, context)
-        painter.restore()
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        base = QFontMetrics(option.font)
-        bold = QFont(option.font)
-        bold.setBold(True)
-        height = (
-            2 * self.PADDING
-            + QFontMetrics(bold).lineSpacing()
-            + 2
-            + self.SNIPPET_LINES * base.lineSpacing()
-        )
-        return QSize(200, height)
-
-
-# --- Undo bar --------------------------------------------------------------------------
-
-
-class UndoBar(QFrame):
-    """ "Chat deleted · Undo" for a few seconds, instead of a blocking confirmation."""
-
-    undo_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("undoBar")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 4, 4)
-        self.label = QLabel(self)
-        self.label.setObjectName("undoLabel")
-        self.label.setAccessibleName(self.tr("Deleted chat"))
-        self.undo_button = QPushButton(self.tr("Undo"), self)
-        self.undo_button.setAccessibleName(self.tr("Undo delete"))
-        self.close_button = QToolButton(self)
-        self.close_button.setText("×")
-        self.close_button.setAutoRaise(True)
-        self.close_button.setToolTip(self.tr("Dismiss"))
-        self.close_button.setAccessibleName(self.tr("Dismiss"))
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.undo_button)
-        layout.addWidget(self.close_button)
-        self.undo_button.clicked.connect(self.undo_requested)
-        self.close_button.clicked.connect(self.hide)
-        self.setVisible(False)
 
 
 # --- The sidebar -----------------------------------------------------------------------
@@ -575,9 +128,15 @@ class Sidebar(QWidget):
     #: How long the Undo bar stays after a delete.
     UNDO_TIMEOUT_MS = 8000
 
-    def __init__(self, store: ChatStore, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: ChatStore, parent: QWidget | None = None, *, tasks: TaskRunner | None = None
+    ) -> None:
         super().__init__(parent)
+        #: For reading; every change goes through ``ops`` (the store's write layer).
         self.store = store
+        self.ops = ChatOps.for_store(store)
+        #: Export and import run here, off the GUI thread (the store is thread-safe).
+        self.tasks = tasks if tasks is not None else TaskRunner(parent=self)
         self.setObjectName("sidebar")
         self.setAccessibleName(self.tr("Chats"))
         #: Replaceable in tests; same signature as QFileDialog.getSaveFileName.
@@ -790,7 +349,7 @@ class Sidebar(QWidget):
 
     def set_pinned(self, conversation_id: str, pinned: bool) -> None:
         try:
-            self.store.set_pinned(conversation_id, pinned)
+            self.ops.set_pinned(conversation_id, pinned)
         except HearthError as exc:
             self.error.emit(str(exc))
         self.refresh()
@@ -799,7 +358,7 @@ class Sidebar(QWidget):
         """Delete at once and offer Undo for a few seconds (no confirmation dialog)."""
         summary = self.model.summary(self.model.index_of(conversation_id))
         try:
-            self.store.delete_conversation(conversation_id)
+            self.ops.delete_conversation(conversation_id)
         except HearthError as exc:
             self.error.emit(str(exc))
             self.refresh()
@@ -823,7 +382,7 @@ class Sidebar(QWidget):
             return
         self._last_deleted_id = ""
         try:
-            self.store.restore_conversation(conversation_id)
+            self.ops.restore_conversation(conversation_id)
         except HearthError as exc:
             self.error.emit(str(exc))
             return
@@ -831,17 +390,26 @@ class Sidebar(QWidget):
         self.conversation_restored.emit(conversation_id)
 
     def export_conversation(self, conversation_id: str) -> Path | None:
-        """Ask where to save one chat (Markdown, HTML or JSON) and write it (0600)."""
+        """Ask where to save one chat (Markdown, HTML or JSON) and start writing it (0600).
+
+        Returns the file chosen (None if the dialog was cancelled). The file is written off
+        the GUI thread; ``status_message`` says when it is saved, ``error`` if it failed.
+        """
         summary = self.model.summary(self.model.index_of(conversation_id))
         name = self.model.display_title(summary) if summary is not None else "chat"
         return self._export([conversation_id], self.tr("Export chat"), name)
 
     def export_all(self) -> Path | None:
-        """Ask where to save every chat (Markdown, HTML or JSON) and write them (0600)."""
+        """Ask where to save every chat (Markdown, HTML or JSON) and start writing them."""
         return self._export(None, self.tr("Export all chats"), "Hearth chats")
 
-    def import_chats(self) -> export.ImportResult | None:
-        """Ask for a Hearth JSON export and add its chats (existing ones are skipped)."""
+    def import_chats(self) -> str | None:
+        """Ask for a Hearth JSON export and start adding its chats (existing ones are skipped).
+
+        Returns the import's task id (None if the dialog was cancelled). The file is read,
+        checked and imported off the GUI thread; then the list refreshes and
+        ``status_message`` sums it up (``error`` says why a file was refused).
+        """
         path, _chosen = self.get_open_file_name(
             self,
             self.tr("Import chats"),
@@ -851,19 +419,22 @@ class Sidebar(QWidget):
         if not path:
             return None
         self._last_directory = str(Path(path).parent)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            result = export.import_file(self.store, Path(path))
-        except HearthError as exc:
-            log.warning("import of %s failed: %s", path, exc.detail or exc)
-            self.error.emit(str(exc))
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
+        ops, source = self.ops, Path(path)
+        return self.tasks.submit(
+            lambda cancel, progress: ops.import_file(source, cancel=cancel, progress=progress),
+            name="import-chats",
+            on_finished=self._import_done,
+            on_failed=self._task_failed,
+        )
+
+    def _import_done(self, result: export.ImportResult) -> None:
         self.refresh()
         self.status_message.emit(self._import_summary(result))
         self.conversations_imported.emit(result.imported_conversations)
-        return result
+
+    def _task_failed(self, message: str) -> None:
+        log.warning("chat export or import failed (the sentence was shown)")
+        self.error.emit(message)
 
     # --- internals: list ---
     def _select_row(self, conversation_id: str, *, scroll: bool) -> None:
@@ -910,7 +481,7 @@ class Sidebar(QWidget):
 
     def _rename(self, conversation_id: str, title: str) -> bool:
         try:
-            self.store.rename(conversation_id, title)
+            self.ops.rename(conversation_id, title)
         except HearthError as exc:
             self.error.emit(str(exc))
             return False
@@ -1046,17 +617,19 @@ class Sidebar(QWidget):
             if not path.suffix:
                 path = path.with_name(path.name + _FORMAT_SUFFIX[fmt])
         self._last_directory = str(path.parent)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            written = export.export_file(self.store, conversation_ids, fmt, path)
-        except HearthError as exc:
-            log.warning("export to %s failed: %s", path, exc.detail or exc)
-            self.error.emit(str(exc))
-            return None
-        finally:
-            QApplication.restoreOverrideCursor()
+        store, chosen_format, target = self.store, fmt, path
+        self.tasks.submit(
+            lambda cancel, progress: export.export_file(
+                store, conversation_ids, chosen_format, target, cancel=cancel, progress=progress
+            ),
+            name="export-chats",
+            on_finished=self._export_done,
+            on_failed=self._task_failed,
+        )
+        return path
+
+    def _export_done(self, written: Path) -> None:
         self.status_message.emit(self.tr("Saved to %1").replace("%1", str(written)))
-        return written
 
     def _import_summary(self, result: export.ImportResult) -> str:
         # English is shown untranslated (no .qm), so plurals are chosen here rather
@@ -1110,3 +683,30 @@ def _safe_file_name(title: str) -> str:
 
 def _short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = [
+    "CONVERSATION",
+    "CONVERSATION_ID_ROLE",
+    "GROUP_OLDER",
+    "GROUP_PINNED",
+    "GROUP_TODAY",
+    "GROUP_WEEK",
+    "GROUP_YESTERDAY",
+    "HEADER",
+    "HIT_ROLE",
+    "LIST_BATCH",
+    "PINNED_ROLE",
+    "ROW_KIND_ROLE",
+    "SEARCH_LIMIT",
+    "ConversationListModel",
+    "ConversationListView",
+    "DayBoundaries",
+    "SearchResultDelegate",
+    "SearchResultsModel",
+    "Sidebar",
+    "UndoBar",
+    "date_group",
+    "highlighted_html",
+    "name_clear_button",
+]

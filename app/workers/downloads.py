@@ -6,11 +6,10 @@ its own :class:`~app.core.cancel.CancelToken`; at most one job runs per key (the
 while jobs for different keys run in parallel. Results come back as signals carrying the
 key, emitted from the pool thread and so queued to the GUI thread.
 
-A download is the same sequence as ``python -m app models download``: ask every source for
-the file's size and sha256 (:func:`~app.core.catalog.fetch_source_metadata`), check them
-against the catalog (:func:`~app.core.catalog.resolve_expected`), stream the file with
-:func:`~app.core.downloads.download_file` (resume, failover, verification), then remember
-the verified hash (:func:`~app.core.models.record_download`).
+A download is the one install sequence, :func:`~app.core.install.install_catalog_entry`,
+shared with ``python -m app models download``: ask the sources, download with failover
+(holding the file's lock, so another window or the CLI waits for this one), verify the
+bytes on disk, move into place, record.
 
 * **Pause** is a cancel that keeps the ``.part``; **resume** is a new start, which picks up
   from the ``.part``. **Cancel** also deletes the ``.part``.
@@ -34,10 +33,11 @@ from typing import Literal
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
 from app.core.cancel import CancelToken
-from app.core.catalog import Catalog, CatalogEntry, fetch_source_metadata, resolve_expected
-from app.core.downloads import DownloadProgress, Source, delete_partial, download_file, part_path
+from app.core.catalog import Catalog, CatalogEntry
+from app.core.downloads import DownloadProgress, Source, delete_partial
 from app.core.errors import CancelledError, HearthError
-from app.core.models import InstalledModel, import_gguf, record_download, verify_installed
+from app.core.install import install_catalog_entry
+from app.core.models import InstalledModel, import_gguf, verify_installed
 from app.core.network import NetworkGateway
 from app.core.settings import Settings
 
@@ -304,7 +304,7 @@ class DownloadWorker(QObject):
         throttle = self._throttle_for(job)
         final: Callable[[], None]
         try:
-            final = self._download(job, request, dest, throttle)
+            final = self._download(job, request, throttle)
         except CancelledError:
             if job.stop_mode == "cancel":
                 delete_partial(dest)
@@ -330,53 +330,19 @@ class DownloadWorker(QObject):
         final()
 
     def _download(
-        self, job: _Job, request: DownloadRequest, dest: Path, throttle: ProgressThrottle
+        self, job: _Job, request: DownloadRequest, throttle: ProgressThrottle
     ) -> Callable[[], None]:
-        entry = request.entry
-        if dest.is_file():
-            log.info("downloads: %s is already installed", dest)
-            return partial(self.finished.emit, job.key, str(dest))
-        leftover = part_path(dest)
-        on_disk = leftover.stat().st_size if leftover.is_file() else 0
-        throttle(
-            DownloadProgress(
-                phase="checking",
-                downloaded=on_disk,
-                total=entry.size,
-                bytes_per_s=0.0,
-                eta_s=None,
-                source="",
-                message="Checking the sources",
-            )
-        )
-        gateway = self._gateway
-        metadata = fetch_source_metadata(
-            entry,
-            list(request.sources),
-            gateway,
-            cancel=job.token,
-        )
-        size, sha256 = resolve_expected(entry, metadata)
-        reachable = {m.source.url for m in metadata if not m.error}
-        # A source that could not answer the metadata request goes last, not away: a flaky
-        # host may still serve bytes later in a failover.
-        ordered = [s for s in request.sources if s.url in reachable] + [
-            s for s in request.sources if s.url not in reachable
-        ]
-        self._models_dir.mkdir(parents=True, exist_ok=True)
-        path = download_file(
-            ordered,
-            dest,
-            gateway=gateway,
-            expected_size=size,
-            expected_sha256=sha256,
+        result = install_catalog_entry(
+            request.entry,
+            request.sources,
+            models_dir=self._models_dir,
+            gateway=self._gateway,
             progress=throttle,
             cancel=job.token,
             rank=request.rank,
             pinned_source=request.pinned_source,
         )
-        record_download(self._models_dir, path.name, sha256)
-        return partial(self.finished.emit, job.key, str(path))
+        return partial(self.finished.emit, job.key, str(result.path))
 
     def _run_verify(self, job: _Job, model: InstalledModel) -> None:
         throttle = self._throttle_for(job)

@@ -29,6 +29,7 @@ from app.core.chat import (
     TurnRequest,
     TurnStats,
 )
+from app.core.engines.base import EngineInfo
 from app.core.errors import GenerationError, ModelLoadError
 from app.core.paths import AppPaths
 from app.core.settings import Settings, save_settings
@@ -169,13 +170,30 @@ class ScriptedEngine:
     def info(self) -> FakeInfo:
         return FakeInfo(self.model, self.model.name, self.model.stat().st_size)
 
+    @property
+    def engine_info(self) -> EngineInfo:
+        info = self.info
+        return EngineInfo(
+            name=info.name,
+            model_id=info.file_name,
+            details={
+                "file_name": info.file_name,
+                "path": str(info.path),
+                "size_bytes": info.size_bytes,
+                "quant": info.quant,
+            },
+        )
+
+    def count_tokens(self, request: TurnRequest) -> int:
+        return sum(len(m.content.split()) for m in request.messages)
+
     def stream_turn(self, request: TurnRequest, control: TurnControl) -> Iterator[TurnEvent]:
         self.requests.append(request)
         for index, event in enumerate(self.events):
             if self.hook is not None:
                 self.hook(index, control)
             if control.cancelled:
-                yield TurnFinished("cancelled", TurnStats(generated_tokens=index, seed=5))
+                yield TurnFinished("stopped", TurnStats(generated_tokens=index, seed=5))
                 return
             yield event
 
@@ -194,7 +212,7 @@ def _script() -> list[TurnEvent]:
         AnswerDelta("Twenty-three "),
         AnswerDelta("chickens, "),
         AnswerDelta("twelve rabbits."),
-        TurnFinished("stop", STATS),
+        TurnFinished("finished", STATS),
     ]
 
 
@@ -243,7 +261,7 @@ def test_chat_streams_and_saves_like_the_app(
         assert summary.title == "How many?"
         question, answer = store.active_path(summary.id)
         assert (question.role, question.content) == ("user", "How many?")
-        assert answer.state == "complete"
+        assert answer.state == "finished"
         assert answer.content == "Twenty-three chickens, twelve rabbits."
         assert answer.reasoning == "Let me think."
         provenance = answer.provenance
@@ -253,7 +271,7 @@ def test_chat_streams_and_saves_like_the_app(
         assert provenance["model"]["fingerprint"].startswith("fp1:")
         assert provenance["sampling"]["seed"] == 1234  # the seed the engine reports
         assert provenance["stats"]["tokens_per_s"] == 42.0
-        assert provenance["finish_reason"] == "stop"
+        assert provenance["finish_reason"] == "finished"
     assert summary.id in captured.err
 
 
@@ -322,7 +340,7 @@ def test_streaming_saves_happen_at_most_once_a_second(
             conn.close()
 
     def twelve_words() -> list[TurnEvent]:
-        return [*(AnswerDelta(f"w{i} ") for i in range(12)), TurnFinished("stop", STATS)]
+        return [*(AnswerDelta(f"w{i} ") for i in range(12)), TurnFinished("finished", STATS)]
 
     engines.events = twelve_words
     engines.hook = hook
@@ -336,18 +354,21 @@ def test_streaming_saves_happen_at_most_once_a_second(
     monkeypatch.setattr(ChatStore, "save_streaming", spy)
     assert run_cli(["chat", "--model", str(model_file), "go"]) == 0
     times = [t for t, _ in saves]
-    assert len(saves) == 4  # 12 tokens over 3.6 s
+    # 12 tokens, one each 0.3 s: saved with the 1st, 5th and 9th (the end is a final save).
+    assert len(saves) == 3
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
     assert saves[0][1] == "w0 "  # the first text is saved at once
     assert seen_in_db and seen_in_db[0][0] == "streaming" and seen_in_db[0][1].startswith("w0 ")
 
 
-def test_ctrl_c_keeps_the_partial_answer_as_interrupted(
+def test_ctrl_c_keeps_the_partial_answer_as_stopped(
     model_file: Path, engines: EngineFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def press_ctrl_c(index: int, _control: TurnControl) -> None:
+    def press_ctrl_c(index: int, control: TurnControl) -> None:
         if index == 4:
             os.kill(os.getpid(), signal.SIGINT)
+            # The engine runs on the host thread; the handler runs on the main thread.
+            control.wait(10.0)
 
     engines.hook = press_ctrl_c
     assert run_cli(["chat", "--model", str(model_file), "Q"]) == chat_cli.EXIT_INTERRUPTED
@@ -355,9 +376,9 @@ def test_ctrl_c_keeps_the_partial_answer_as_interrupted(
     with ChatStore.open() as store:
         [summary] = store.list_conversations()
         answer = store.active_path(summary.id)[-1]
-        assert answer.state == "interrupted"
+        assert answer.state == "stopped"
         assert answer.content == "Twenty-three "
-        assert answer.provenance["finish_reason"] == "cancelled"
+        assert answer.provenance["finish_reason"] == "stopped"
 
 
 def test_a_generation_error_is_saved_as_error(
@@ -373,7 +394,7 @@ def test_a_generation_error_is_saved_as_error(
     with ChatStore.open() as store:
         [summary] = store.list_conversations()
         answer = store.active_path(summary.id)[-1]
-        assert answer.state == "error"
+        assert answer.state == "failed"
         assert answer.content == "Twenty-three chickens, "
         assert "llama.cpp failed" in answer.provenance["error"]
 
@@ -424,3 +445,26 @@ def test_a_model_that_fails_to_load_leaves_no_empty_chat(
     assert "not a GGUF model" in capsys.readouterr().err
     with ChatStore.open() as store:
         assert store.list_conversations() == []
+
+
+def test_chat_text_cannot_drive_the_terminal(
+    isolated_app_dirs: AppPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A chat from someone else (imported) may hold escape sequences: clear screen, a fake
+    # window title, a one-byte CSI (U+009B). Reading it in the terminal shows them inert.
+    hostile = "evil\x1b[2J\x1b]0;owned\x07title\x9b31m"
+    with ChatStore.open() as store:
+        chat = store.create_conversation(hostile)
+        store.add_message(chat.id, None, "user", f"body {hostile}\nsecond line")
+    for argv in (["chats", "list"], ["chats", "show", chat.id], ["chats", "search", "evil"]):
+        assert run_cli(argv) == 0
+        captured = capsys.readouterr()
+        out = captured.out + captured.err
+        assert "evil" in out and "title" in out, argv
+        assert not any(ch in out for ch in "\x1b\x07\x9b"), (argv, out)
+    assert run_cli(["chats", "show", chat.id]) == 0
+    assert "second line" in capsys.readouterr().out
+    # Export is data: it is written unchanged (JSON escapes the controls itself).
+    assert run_cli(["chats", "export", chat.id, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["conversations"][0]["title"] == hostile

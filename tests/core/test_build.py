@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.engine import cpu_variant, llama_system_info
+from app.core.engines.native import cpu_variant, llama_system_info
 
 
 def llama_lib_dir() -> Path:

@@ -15,20 +15,18 @@ from app.core.catalog import (
     CatalogEntry,
     CatalogError,
     Mirror,
-    SourceMetadata,
     estimate_ram,
-    fetch_source_metadata,
     fit,
     load_catalog,
     modelscope_file_url,
     parse_catalog,
-    resolve_expected,
     sources_for,
 )
 from app.core.downloads import Source
 from app.core.errors import CancelledError, DownloadError, OfflineError
 from app.core.network import NetworkGateway
 from app.core.paths import AppPaths
+from app.core.source_metadata import SourceMetadata, fetch_source_metadata, resolve_expected
 from tests.support.mirror import LocalMirror, make_gguf_payload
 
 GB = 1000**3

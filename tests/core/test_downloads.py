@@ -21,6 +21,7 @@ import pytest
 
 from app.core import downloads
 from app.core.cancel import CancelToken
+from app.core.download_io import ProgressReporter
 from app.core.downloads import (
     DownloadProgress,
     PartFile,
@@ -30,7 +31,13 @@ from app.core.downloads import (
     part_path,
     rank_sources,
 )
-from app.core.errors import CancelledError, DiskFullError, DownloadError, IntegrityError
+from app.core.errors import (
+    CancelledError,
+    DiskFullError,
+    DownloadError,
+    IntegrityError,
+    OfflineError,
+)
 from app.core.network import NetworkGateway
 from app.core.paths import AppPaths
 from tests.support.mirror import LocalMirror, make_gguf_payload
@@ -291,9 +298,10 @@ def test_7_wrong_bytes_are_never_installed(
         run([hf_source(mirror, "Bad Mirror")])
 
     assert caught.value.source == "Bad Mirror"
-    assert "Bad Mirror, which served bad bytes" in str(caught.value)
+    assert "Bad Mirror served a file that failed verification" in str(caught.value)
+    assert "checksum" in str(caught.value)
     run.assert_nothing_installed()
-    assert not part_path(run.dest).exists()
+    assert not part_path(run.dest).exists()  # no byte of a source that proved bad is kept
 
 
 def test_8_stall_beyond_the_timeout_recovers(run: Run, mirror: LocalMirror) -> None:
@@ -504,17 +512,17 @@ def test_resume_rehashes_the_part_and_fetches_only_the_rest(
     assert mirror.bytes_served == len(gguf_payload) - 1_048_576
 
 
-def test_a_corrupt_part_from_an_earlier_session_is_named(
+def test_a_corrupt_part_from_an_earlier_session_is_dropped_and_fetched_again(
     run: Run, mirror: LocalMirror, gguf_payload: bytes
 ) -> None:
     damaged = bytearray(gguf_payload[:1_000_000])
     damaged[500_000] ^= 0xFF
     part_path(run.dest).write_bytes(bytes(damaged))
-    with pytest.raises(IntegrityError) as caught:
-        run([hf_source(mirror, "Mirror A")])
-    assert "an earlier session and Mirror A" in str(caught.value)
-    run.assert_nothing_installed()
-    assert not part_path(run.dest).exists()
+    run([hf_source(mirror, "Mirror A")])
+    # The mixed file failed verification; the culprit unknown, the source served it alone.
+    run.assert_installed()
+    assert mirror.ranges_asked == ["bytes=1000000-"]
+    assert mirror.requests_seen == 2  # the rest, then the whole file from byte 0
 
 
 def test_wrong_content_range_is_refused(
@@ -652,7 +660,7 @@ def test_pinned_source_is_used_without_probing(
 def test_progress_is_throttled() -> None:
     clock = [1000.0]
     seen: list[DownloadProgress] = []
-    reporter = downloads._ProgressReporter(seen.append, clock=lambda: clock[0])
+    reporter = ProgressReporter(seen.append, clock=lambda: clock[0])
     for step in range(1, 1001):  # 1000 reads over one second, 1 KB each
         clock[0] += 0.001
         reporter.report("downloading", step * 1000, 1_000_000, "A")
@@ -664,3 +672,217 @@ def test_progress_is_throttled() -> None:
 def test_no_sources_is_a_clear_error(run: Run) -> None:
     with pytest.raises(DownloadError, match="no source"):
         run([])
+
+
+# --- trust: a bad source is a failed source (issue 18) ---------------------------------------
+
+
+def test_a_mirror_serving_bad_bytes_fails_over_to_the_next(
+    run: Run, mirror: LocalMirror, second_mirror: LocalMirror, gguf_payload: bytes
+) -> None:
+    mirror.corrupt_bytes(2_000_000, length=3)
+
+    run([hf_source(mirror, "Bad Mirror"), hf_source(second_mirror, "Mirror B")])
+
+    run.assert_installed()
+    # Nothing of the bad mirror's file was kept: Mirror B served the whole file.
+    assert second_mirror.bytes_served == len(gguf_payload)
+    assert second_mirror.ranges_asked == []
+    assert any("Switching to Mirror B" in e.message for e in run.events)
+
+
+def test_bad_file_from_mixed_sources_is_fetched_again_from_each_source_alone(
+    run: Run, mirror: LocalMirror, second_mirror: LocalMirror, gguf_payload: bytes
+) -> None:
+    mirror.reset_after(1_000_000, times=1)  # A breaks off once; its bytes are good
+    second_mirror.corrupt_bytes(2_000_000)  # B serves the rest, with a bad byte
+
+    run(
+        [hf_source(mirror, "Mirror A"), hf_source(second_mirror, "Mirror B")],
+        max_retries_per_source=0,
+    )
+
+    run.assert_installed()
+    assert second_mirror.ranges_asked == ["bytes=1000000-"]
+    # Then A alone, from byte 0, gave a file that verifies.
+    assert mirror.requests_seen == 2
+    assert mirror.bytes_served == 1_000_000 + len(gguf_payload)
+
+
+def test_every_source_bad_names_what_each_did(
+    run: Run, mirror: LocalMirror, second_mirror: LocalMirror
+) -> None:
+    mirror.corrupt_bytes(10)
+    second_mirror.status(404)
+
+    with pytest.raises(IntegrityError) as caught:
+        run([hf_source(mirror, "Mirror A"), hf_source(second_mirror, "Mirror B")])
+
+    message = str(caught.value)
+    assert "Mirror A served a file that failed verification" in message
+    assert "Mirror B does not have the file (HTTP 404)" in message
+    assert caught.value.source == "Mirror A"
+    run.assert_nothing_installed()
+    assert not part_path(run.dest).exists()
+
+
+def test_a_206_starting_at_the_wrong_offset_is_that_sources_failure(
+    run: Run, mirror: LocalMirror, second_mirror: LocalMirror, gguf_payload: bytes
+) -> None:
+    part_path(run.dest).write_bytes(gguf_payload[:1_000_000])
+    mirror.shift_range_start(4096)  # "bytes 1004096-..." for "bytes=1000000-"
+
+    run([hf_source(mirror, "Mirror A"), hf_source(second_mirror, "Mirror B")])
+
+    run.assert_installed()
+    # Not a byte of A's answer was appended: B continued from the very same offset.
+    assert second_mirror.ranges_asked == ["bytes=1000000-"]
+    assert second_mirror.bytes_served == len(gguf_payload) - 1_000_000
+
+
+def test_the_file_is_verified_from_disk_not_from_the_stream(
+    run: Run, mirror: LocalMirror, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes that change between the stream and the disk are caught before the rename."""
+    real_write = PartFile.write
+
+    def flip_on_disk(self: PartFile, data: bytes | bytearray | memoryview) -> None:
+        piece = bytearray(data)
+        if self.size <= 1_500_000 < self.size + len(piece):
+            piece[1_500_000 - self.size] ^= 0xFF
+        real_write(self, piece)
+
+    monkeypatch.setattr(PartFile, "write", flip_on_disk)
+
+    with pytest.raises(IntegrityError, match="failed verification"):
+        run([hf_source(mirror, "Mirror A")])
+
+    run.assert_nothing_installed()
+
+
+# --- trust: one download per file (issue 18) ------------------------------------------------
+
+
+def test_two_threads_downloading_one_model_leave_one_verified_file(
+    gateway: NetworkGateway, dest: Path, mirror: LocalMirror, gguf_payload: bytes
+) -> None:
+    mirror.slow_drip(2_000_000)
+    first, second = Run(gateway, dest, gguf_payload), Run(gateway, dest, gguf_payload)
+    results: dict[str, object] = {}
+
+    def go(name: str, runner: Run) -> None:
+        try:
+            results[name] = runner([hf_source(mirror)])
+        except BaseException as exc:  # reported below
+            results[name] = exc
+
+    one = threading.Thread(target=go, args=("first", first))
+    one.start()
+    assert wait_until(lambda: part_path(dest).exists())
+    two = threading.Thread(target=go, args=("second", second))
+    two.start()
+    one.join(timeout=60)
+    two.join(timeout=60)
+
+    assert results == {"first": dest, "second": dest}
+    first.assert_installed()
+    assert second.events[0].phase == "waiting"
+    assert second.events[-1].phase == "done"
+    assert mirror.bytes_served == len(gguf_payload)  # the second reused the first's file
+    assert not part_path(dest).exists()
+
+
+def test_two_processes_downloading_one_model_leave_one_verified_file(
+    dest: Path, mirror: LocalMirror, gguf_payload: bytes
+) -> None:
+    mirror.slow_drip(3_000_000)
+    url = mirror.hf_url(REPO, FILENAME)
+    argv = [sys.executable, "-c", CHILD_SCRIPT, url, str(dest), str(len(gguf_payload))]
+    argv += [sha256(gguf_payload), str(256 * 1024)]
+    children = [subprocess.Popen(argv, cwd=REPO_ROOT) for _ in range(2)]
+    try:
+        codes = [child.wait(timeout=120) for child in children]
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+    assert codes == [0, 0]
+    assert sha256(dest.read_bytes()) == sha256(gguf_payload)
+    assert not part_path(dest).exists()
+    assert mirror.bytes_served == len(gguf_payload)
+    assert [p.name for p in dest.parent.iterdir() if p.name.endswith(".gguf")] == [dest.name]
+
+
+def test_a_download_running_elsewhere_is_said_when_not_waiting(
+    run: Run, mirror: LocalMirror
+) -> None:
+    import filelock
+
+    run.dest.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        filelock.FileLock(str(downloads.lock_path(run.dest))),
+        pytest.raises(downloads.DownloadBusyError, match="already being downloaded"),
+    ):
+        run([hf_source(mirror)], wait_for_other=False)
+    assert mirror.requests_seen == 0
+
+
+def test_waiting_for_another_download_can_be_cancelled(run: Run, mirror: LocalMirror) -> None:
+    import filelock
+
+    run.dest.parent.mkdir(parents=True, exist_ok=True)
+    cancel = CancelToken()
+    waiting = threading.Event()
+
+    def progress(event: DownloadProgress) -> None:
+        if event.phase == "waiting":
+            waiting.set()
+
+    with filelock.FileLock(str(downloads.lock_path(run.dest))):
+        threading.Thread(target=lambda: waiting.wait(30) and cancel.cancel()).start()
+        with pytest.raises(CancelledError):
+            run([hf_source(mirror)], cancel=cancel, progress=progress)
+    assert waiting.is_set()
+    assert mirror.requests_seen == 0
+
+
+# --- trust: redirects (issue 17 and 18) -------------------------------------------------------
+
+
+def test_offline_is_checked_again_on_every_redirect_hop(
+    run: Run, gateway: NetworkGateway, mirror: LocalMirror, second_mirror: LocalMirror
+) -> None:
+    # Offline mode is switched on while the first hop is being answered.
+    mirror.redirect_to(second_mirror.base_url, before=lambda: gateway.set_offline(True))
+
+    with pytest.raises(OfflineError):
+        run([hf_source(mirror)])
+
+    assert mirror.requests_seen == 1
+    assert second_mirror.requests_seen == 0
+    refused = [e for e in gateway.log_entries() if e.result == "refused: offline"]
+    assert [e.path.split("/")[1] for e in refused] == ["cdn"]
+
+
+def test_the_body_of_a_redirect_is_read_with_a_bound(
+    run: Run, gateway: NetworkGateway, mirror: LocalMirror, second_mirror: LocalMirror
+) -> None:
+    from app.core.network import MAX_REDIRECT_BODY
+
+    mirror.redirect_to(second_mirror.base_url, body_bytes=-1)  # a redirect that never ends
+    cancel = CancelToken()
+    outcome: list[object] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(run([hf_source(mirror)], cancel=cancel)), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=60)
+    if worker.is_alive():  # hang protection: the bug would read forever
+        cancel.cancel()
+        worker.join(timeout=10)
+        pytest.fail("the redirect's endless body was read without a bound")
+
+    assert outcome == [run.dest]
+    run.assert_installed()
+    first_hop = next(e for e in gateway.log_entries() if e.status == 302)
+    assert first_hop.bytes_in <= MAX_REDIRECT_BODY + 256 * 1024

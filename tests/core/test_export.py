@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from app.core.cancel import CancelToken
+from app.core.chat import END_STATES
+from app.core.errors import CancelledError
 from app.core.export import (
     EXPORT_VERSION,
     ChatImportError,
@@ -107,7 +110,7 @@ def test_json_shape_is_documented_and_versioned(store: ChatStore) -> None:
         }
         assert parse_time(message["created"]) is not None
     states = {m["state"] for m in conversation["messages"]}
-    assert states == {"complete", "interrupted"}
+    assert states == {"finished", "interrupted"}
     a1 = next(m for m in conversation["messages"] if m["id"] == ids["a1"])
     assert a1["provenance"]["model"]["quant"] == "Q4_K_M"
 
@@ -177,7 +180,7 @@ def test_imported_streaming_answers_are_interrupted(store: ChatStore) -> None:
     assert store.get_message("u").created == parse_time("2024-05-01T10:00:00+00:00")
 
 
-def test_damaged_trees_are_repaired_and_bad_messages_dropped(store: ChatStore) -> None:
+def test_damaged_trees_are_repaired(store: ChatStore) -> None:
     data = {
         "version": 1,
         "conversations": [
@@ -188,23 +191,49 @@ def test_damaged_trees_are_repaired_and_bad_messages_dropped(store: ChatStore) -
                     {"id": "a", "parent": "b", "role": "user", "content": "cycle a"},
                     {"id": "b", "parent": "a", "role": "assistant", "content": "cycle b"},
                     {"id": "o", "parent": "missing", "role": "user", "content": "orphan"},
-                    {"id": "x", "role": "wizard", "content": "bad role"},
-                    {"id": "a", "role": "user", "content": "duplicate id"},
-                    "not an object",
                 ],
             },
-            {"id": "d", "title": "no messages list"},
-            42,
         ],
     }
     result = import_data(store, data)
     assert result.imported_conversations == 1 and result.imported_messages == 3
-    assert len(result.problems) == 4
+    assert len(result.problems) == 1 and "2 messages" in result.problems[0]
     assert store.get_message("o").parent_id is None
     roots = [m for m in store.messages("c") if m.parent_id is None]
     assert {m.id for m in roots} >= {"o"} and len(roots) == 2
     for summary in store.list_conversations():
         store.active_path(summary.id)
+
+
+def test_every_end_state_and_old_state_names_survive_import(store: ChatStore) -> None:
+    messages: list[dict[str, Any]] = [{"id": "q", "role": "user", "content": "q"}]
+    expected = {"q": "finished"}
+    cases = [
+        *((state, None, state) for state in END_STATES),
+        ("complete", "stop", "finished"),
+        ("complete", "length", "length"),
+        ("interrupted", "cancelled", "stopped"),
+        ("error", None, "failed"),
+        ("streaming", None, "interrupted"),
+    ]
+    for index, (state, reason, new) in enumerate(cases):
+        message_id = f"a{index}"
+        provenance = {"finish_reason": reason} if reason else {}
+        messages.append(
+            {
+                "id": message_id,
+                "parent": "q",
+                "role": "assistant",
+                "content": state,
+                "state": state,
+                "provenance": provenance,
+            }
+        )
+        expected[message_id] = new
+    import_data(store, {"version": 1, "conversations": [{"id": "c", "messages": messages}]})
+    assert {m.id: m.state for m in store.messages("c")} == expected
+    exported = export_data(store, ["c"])["conversations"][0]["messages"]
+    assert {m["id"]: m["state"] for m in exported} == expected
 
 
 @pytest.mark.parametrize(
@@ -281,3 +310,41 @@ def test_export_of_an_unknown_id_says_so(store: ChatStore) -> None:
 
     with pytest.raises(NotFoundError):
         export_text(store, ["nope"], "json")
+
+
+def test_html_drops_remote_images_and_keeps_embedded_ones(store: ChatStore) -> None:
+    conversation = store.create_conversation("images")
+    pixel = "data:image/png;base64,iVBORw0KGgo="
+    store.add_message(
+        conversation.id,
+        None,
+        "assistant",
+        "![tracker](https://evil.example/t.png?id=1) ![local](file:///etc/passwd) "
+        "![ref][r] ![](//cdn.example/x.gif) ![dot](" + pixel + ")\n\n[r]: http://x.example/y.png",
+    )
+    page = export_text(store, [conversation.id], "html")
+    assert "evil.example" not in page and "x.example" not in page
+    # markdown-it refuses file: links outright, so that one stays plain text.
+    assert 'src="file' not in page and "cdn.example" not in page
+    assert "[tracker]" in page and "[ref]" in page and "[image]" in page
+    assert page.count("<img") == 1 and f'<img src="{pixel}" alt="dot">' in page
+    # Markdown keeps the text as written (it loads nothing by itself).
+    assert "https://evil.example/t.png" in export_text(store, [conversation.id], "md")
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "html"])
+def test_export_reports_progress_and_can_be_cancelled(store: ChatStore, fmt: ExportFormat) -> None:
+    for index in range(3):
+        store.create_conversation(f"chat {index}")
+    seen: list[tuple[int, int]] = []
+    export_text(store, None, fmt, progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    cancel = CancelToken()
+
+    def stop_after_first(done: int, _total: int) -> None:
+        if done == 1:
+            cancel.cancel()
+
+    with pytest.raises(CancelledError):
+        export_text(store, None, fmt, cancel=cancel, progress=stop_after_first)

@@ -24,6 +24,7 @@ from app.core.models import (
     record_download,
     remove_model,
     validate_gguf,
+    validate_import,
     verify_installed,
 )
 from app.core.paths import AppPaths
@@ -390,3 +391,51 @@ def test_corrupt_registry_is_set_aside(isolated_app_dirs: AppPaths, valid_gguf: 
     assert (isolated_app_dirs.models / f"{REGISTRY_NAME}.corrupt").exists()
     import_gguf(valid_gguf, copy=False)
     assert len(list_installed(isolated_app_dirs.models)) == 1
+
+
+# --- import hygiene (issue 17) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("model.bin", "not named like a GGUF model"),
+        (".hidden.gguf", "is a hidden file"),
+        ("x.gguf.part", "unfinished download"),
+        ("bad\x1bname.gguf", "control characters"),
+    ],
+)
+def test_odd_names_are_refused_with_a_sentence(
+    isolated_app_dirs: AppPaths, valid_gguf: Path, name: str, said: str
+) -> None:
+    odd = valid_gguf.with_name(name)
+    shutil.copyfile(valid_gguf, odd)
+    with pytest.raises(ImportValidationError, match=said):
+        import_gguf(odd, copy=True, models_dir=isolated_app_dirs.models)
+    with pytest.raises(ImportValidationError, match=said):
+        validate_import(odd)
+    assert list_installed(isolated_app_dirs.models) == []
+
+
+def test_a_hugging_face_cache_link_is_imported_under_its_own_name(
+    isolated_app_dirs: AppPaths, valid_gguf: Path, tmp_path: Path
+) -> None:
+    blob = tmp_path / "blobs" / ("ab" * 32)
+    blob.parent.mkdir()
+    shutil.copyfile(valid_gguf, blob)
+    link = tmp_path / "snapshot" / "Linked-Q8_0.gguf"
+    link.parent.mkdir()
+    link.symlink_to(blob)
+    model = import_gguf(link, copy=True, models_dir=isolated_app_dirs.models)
+    assert model.name == "Linked-Q8_0.gguf"
+    assert (isolated_app_dirs.models / "Linked-Q8_0.gguf").is_file()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_is_not_imported(isolated_app_dirs: AppPaths, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.gguf"
+    os.mkfifo(fifo)
+    with pytest.raises(ImportValidationError, match="not a regular file"):
+        import_gguf(fifo, copy=True, models_dir=isolated_app_dirs.models)

@@ -288,19 +288,26 @@ class TestGeneric:
 
 
 class TestErrors:
-    def test_raise_exception_gives_a_readable_error(self) -> None:
+    def test_a_refusal_on_a_real_conversation_falls_back_to_r1_with_its_reason(self) -> None:
         source = (
             "{% for m in messages %}{% if m.role == 'assistant' and loop.first %}"
             "{{ raise_exception('Conversation roles must alternate user/assistant') }}"
-            "{% endif %}{% endfor %}"
+            "{% endif %}{{ m.content }}{% endfor %}"
         )
-        template = template_for(source, bos_token="", eos_token="")
+        template = template_for(source, bos_token=BOS, eos_token=EOS)
+        rendered = template.render(chat(("assistant", "Hi"), ("user", "Q")))
+        assert rendered.notice.startswith("This model's chat template failed")
+        assert "Traceback" not in rendered.notice
+        assert rendered.text == f"{BOS}{ASSISTANT}Hi{EOS}{USER}Q{ASSISTANT}<think>\n"
+        assert rendered.opens_in_reasoning
+        # A conversation the template accepts renders with it, and without a notice.
+        fine = template.render(chat(("user", "Q")))
+        assert fine.text == "Q" and fine.notice == ""
+
+    def test_a_template_that_refuses_every_conversation_fails_at_load(self) -> None:
         with pytest.raises(GenerationError) as caught:
-            template.render(chat(("assistant", "Hi")))
-        message = str(caught.value)
-        assert message.startswith("The model's chat template refused this conversation")
-        assert "roles must alternate" in message
-        assert "Traceback" not in message
+            template_for("{{ raise_exception('nope') }}", bos_token="", eos_token="")
+        assert "refused this conversation (nope)" in str(caught.value)
 
     @pytest.mark.parametrize(
         "source",
@@ -314,18 +321,26 @@ class TestErrors:
         ],
     )
     def test_sandbox_blocks_escapes_with_a_readable_error(self, source: str) -> None:
-        template = template_for(source, bos_token="", eos_token="")
         with pytest.raises(HearthError) as caught:
-            template.render(chat(("user", "Hi")))
+            template_for(source, bos_token="", eos_token="")
         assert "unsafe and was blocked" in str(caught.value)
         assert "unsafe" in caught.value.detail
 
+    def test_an_escape_on_a_later_conversation_falls_back(self) -> None:
+        source = "{% if messages|length > 5 %}{{ ''.__class__ }}{% endif %}ok"
+        template = template_for(source, bos_token="", eos_token="")
+        rendered = template.render(chat(*[("user", "x")] * 6))
+        assert rendered.notice and "__class__" not in rendered.text
+
     def test_runtime_failure_gives_a_readable_error(self) -> None:
-        template = template_for("{{ messages[0].content + 1 }}", bos_token="", eos_token="")
         with pytest.raises(GenerationError) as caught:
-            template.render(chat(("user", "Hi")))
+            template_for("{{ messages[0].content + 1 }}", bos_token="", eos_token="")
         assert "failed while formatting" in str(caught.value)
         assert "TypeError" in caught.value.detail
+
+    def test_a_builtin_template_still_reports_errors(self) -> None:
+        with pytest.raises(GenerationError):
+            r1().render(chat(("user", "Hi")), continue_last=True)
 
 
 def test_strip_reasoning() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from gguf import GGUFReader
 
-from app.core.engine import Engine
+from app.core.engines.llama import LlamaEngine as Engine
 from app.core.template import BUILTIN_R1_TEMPLATE
 from app.core.tinymodel import (
     ASSISTANT,

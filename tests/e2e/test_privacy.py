@@ -333,11 +333,14 @@ def _drive_session(
     chosen = iter([export_dir / "first.md", export_dir / "first.html", export_dir / "all.json"])
     monkeypatch.setattr(sidebar, "get_save_file_name", lambda *_args: (str(next(chosen)), ""))
     for _format in ("md", "html"):
-        written = sidebar.export_conversation(first_id)
+        # Exports are written off the GUI thread; "Saved to …" says when.
+        with qtbot.waitSignal(sidebar.status_message, timeout=10_000):
+            written = sidebar.export_conversation(first_id)
         assert written is not None
         record.exports.append(written)
     assert sidebar.export_all_action in window.file_menu.actions()
-    sidebar.export_all_action.trigger()
+    with qtbot.waitSignal(sidebar.status_message, timeout=10_000):
+        sidebar.export_all_action.trigger()
     record.exports.append(export_dir / "all.json")
     assert all(path.is_file() for path in record.exports), record.exports
 

@@ -22,7 +22,7 @@ from app.core.chat import (
     TurnFinished,
     TurnRequest,
 )
-from app.core.engine import Engine
+from app.core.engines.llama import LlamaEngine as Engine
 
 pytestmark = pytest.mark.realmodel
 

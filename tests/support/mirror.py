@@ -166,6 +166,9 @@ class LocalMirror:
         self._corrupt: tuple[int, int] | None = None
         self._drip_bytes_per_s: float | None = None
         self._redirect_base: str | None = None
+        self._redirect_body = 0
+        self._redirect_hook: Callable[[], None] | None = None
+        self._range_shift = 0
         # counters
         self._bytes_served = 0
         self._requests: list[RequestRecord] = []
@@ -280,12 +283,27 @@ class LocalMirror:
         """Send file bodies at about ``bytes_per_s`` (``None`` switches it off)."""
         self._drip_bytes_per_s = bytes_per_s
 
-    def redirect_to(self, base_url: str | None) -> None:
+    def redirect_to(
+        self,
+        base_url: str | None,
+        *,
+        body_bytes: int = 0,
+        before: Callable[[], None] | None = None,
+    ) -> None:
         """Answer HF resolve URLs with 302 to ``{base_url}/cdn/{sha256}`` (as HF does).
 
         ``base_url`` may be this mirror's own (a same-host CDN) or another mirror's.
+        ``body_bytes`` sends that many bytes of body with the 302 (``-1``: without end);
+        ``before`` runs on the server thread just before the 302 is sent.
         """
         self._redirect_base = base_url
+        self._redirect_body = body_bytes
+        self._redirect_hook = before
+
+    def shift_range_start(self, delta: int) -> None:
+        """Answer range requests with a 206 whose ``Content-Range`` (and body) start
+        ``delta`` bytes away from the offset asked for."""
+        self._range_shift = delta
 
     def clear_faults(self) -> None:
         self._reset = self._status = self._stall = None
@@ -293,6 +311,9 @@ class LocalMirror:
         self._corrupt = None
         self._drip_bytes_per_s = None
         self._redirect_base = None
+        self._redirect_body = 0
+        self._redirect_hook = None
+        self._range_shift = 0
 
     # --- counters ------------------------------------------------------------------------
 
@@ -442,6 +463,11 @@ class _MirrorHandler(BaseHTTPRequestHandler):
                 return
             if mirror._redirect_base is not None:
                 location = f"{mirror._redirect_base}/cdn/{entry.sha256}"
+                if mirror._redirect_hook is not None:
+                    mirror._redirect_hook()
+                if mirror._redirect_body:
+                    self._send_redirect_with_body(location, mirror._redirect_body, head=head)
+                    return
                 self._send_small(
                     302, b"", "text/plain", {"Location": location, **_hf_meta(entry)}, head=head
                 )
@@ -489,6 +515,33 @@ class _MirrorHandler(BaseHTTPRequestHandler):
         if not head:
             self.wfile.write(body)
 
+    def _send_redirect_with_body(self, location: str, n_bytes: int, *, head: bool) -> None:
+        """A 302 whose body is ``n_bytes`` long, or endless (chunked) when negative."""
+        self.owner._update(self._record_index, status=302)
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Type", "text/html")
+        if n_bytes >= 0:
+            self.send_header("Content-Length", str(n_bytes))
+        else:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.close_connection = True
+        self.end_headers()
+        if head:
+            return
+        block = b"<p>moved</p>" * 5000
+        sent = 0
+        try:
+            while (n_bytes < 0 or sent < n_bytes) and not self.owner._stop.is_set():
+                piece = block if n_bytes < 0 else block[: n_bytes - sent]
+                if n_bytes < 0:
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                else:
+                    self.wfile.write(piece)
+                sent += len(piece)
+        except OSError:
+            self.close_connection = True
+
     def _send_json(self, code: int, payload: object, head: bool) -> None:
         body = json.dumps(payload).encode()
         self._send_small(code, body, "application/json", head=head)
@@ -534,6 +587,8 @@ class _MirrorHandler(BaseHTTPRequestHandler):
                 return
             start = int(match[1])
             end = min(int(match[2]), size - 1) if match[2] else size - 1
+            if mirror._range_shift and start > 0:
+                start = max(0, min(start + mirror._range_shift, size - 1))
             if start >= size or end < start:
                 self._send_small(
                     416, b"", "text/plain", {"Content-Range": f"bytes */{size}"}, head=head

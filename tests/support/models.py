@@ -34,7 +34,7 @@ from app.core.chat import (
 )
 
 if TYPE_CHECKING:
-    from app.core.engine import Engine
+    from app.core.engines.llama import LlamaEngine as Engine
 
 TINY_N_CTX = 2048
 TINY_THREADS = 2
@@ -50,7 +50,7 @@ def tiny_model_f32(model_cache_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_q(model_cache_dir: Path, tiny_model_f32: Path) -> Path:
     """The tiny model quantized to Q4_K_M (hidden 256, so k-quants apply)."""
-    from app.core.engine import quantize_gguf
+    from app.core.engines.native import quantize_gguf
 
     return quantize_gguf(tiny_model_f32, model_cache_dir / "tiny-q4_k_m.gguf", "Q4_K_M")
 
@@ -67,9 +67,9 @@ def tiny_model_no_template(model_cache_dir: Path) -> Path:
 @pytest.fixture(scope="module")
 def loaded_engine(tiny_model_f32: Path) -> Iterator[Engine]:
     """The F32 tiny model loaded with n_ctx 2048 and 2 threads, shared by a test module."""
-    from app.core.engine import Engine
+    from app.core.engines.llama import LlamaEngine
 
-    engine = Engine.load(tiny_model_f32, n_ctx=TINY_N_CTX, n_threads=TINY_THREADS)
+    engine = LlamaEngine.load(tiny_model_f32, n_ctx=TINY_N_CTX, n_threads=TINY_THREADS)
     yield engine
     engine.close()
 

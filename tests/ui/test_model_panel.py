@@ -71,7 +71,19 @@ def make_panel(
     qtbot.addWidget(panel)
     panel.resize(900, 600)
     panel.show()
+    settle(qtbot, panel)
     return panel
+
+
+def settle(qtbot: QtBot, panel: ModelPanel) -> None:
+    """Wait until the models folder's listing (a task off the GUI thread) is applied."""
+    qtbot.waitUntil(lambda: not panel.is_listing, timeout=WAIT_MS)
+
+
+def offer(qtbot: QtBot, panel: ModelPanel, path: Path) -> None:
+    """Offer a file for import and wait for its check (off the GUI thread) to end."""
+    assert panel.offer_import(path)
+    qtbot.waitUntil(lambda: not panel.imports.busy() or not panel.import_bar.isHidden())
 
 
 @pytest.fixture
@@ -262,7 +274,7 @@ def test_import_a_valid_gguf_by_copy(
     qtbot: QtBot, panel: ModelPanel, tmp_path: Path, isolated_app_dirs: AppPaths
 ) -> None:
     source = write_tiny_qwen2_gguf(tmp_path / "own" / "tiny-own.gguf")
-    assert panel.offer_import(source)
+    offer(qtbot, panel, source)
     assert not panel.import_bar.isHidden()
     assert "tiny-own.gguf" in panel.import_label.text() and "qwen2" in panel.import_label.text()
     with qtbot.waitSignal(panel.worker.imported, timeout=WAIT_MS):
@@ -283,9 +295,10 @@ def test_import_in_place_then_delete_only_forgets_it(
     qtbot: QtBot, panel: ModelPanel, tmp_path: Path
 ) -> None:
     source = write_tiny_qwen2_gguf(tmp_path / "own" / "kept.gguf")
-    assert panel.offer_import(source)
+    offer(qtbot, panel, source)
     click(qtbot, panel.import_in_place_button)
     key = "file:kept.gguf"
+    qtbot.waitUntil(lambda: panel.table_model.row_of(key) >= 0, timeout=WAIT_MS)
     assert state(panel, key) == "Installed (used where it is)"
     assert panel.selected_key() == key
     click(qtbot, panel.delete_button)
@@ -297,12 +310,12 @@ def test_import_in_place_then_delete_only_forgets_it(
 
 
 def test_a_bad_file_is_refused_inline_and_nothing_is_added(
-    panel: ModelPanel, tmp_path: Path, isolated_app_dirs: AppPaths
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path, isolated_app_dirs: AppPaths
 ) -> None:
     before = [r.key for r in panel.table_model.rows]
     bogus = tmp_path / "notes.gguf"
     bogus.write_text("hello, not a model")
-    assert not panel.offer_import(bogus)
+    offer(qtbot, panel, bogus)
     assert "is not a GGUF model file" in panel.message_label.text()
     assert not panel.message_box.isHidden()
     assert panel.import_bar.isHidden()
@@ -310,7 +323,9 @@ def test_a_bad_file_is_refused_inline_and_nothing_is_added(
     assert sorted(p.name for p in isolated_app_dirs.models.iterdir()) == []
 
 
-def test_dropping_a_gguf_offers_to_import_it(panel: ModelPanel, tmp_path: Path) -> None:
+def test_dropping_a_gguf_offers_to_import_it(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path
+) -> None:
     source = write_tiny_qwen2_gguf(tmp_path / "dropped.gguf")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(source))])
@@ -323,7 +338,7 @@ def test_dropping_a_gguf_offers_to_import_it(panel: ModelPanel, tmp_path: Path) 
     )
     panel.dropEvent(event)
     assert event.isAccepted()
-    assert not panel.import_bar.isHidden()
+    qtbot.waitUntil(lambda: not panel.import_bar.isHidden(), timeout=WAIT_MS)
     assert "dropped.gguf" in panel.import_label.text()
     panel.import_cancel_button.click()
     assert panel.import_bar.isHidden()
@@ -385,3 +400,99 @@ def test_fit_badge_says_fits_on_a_big_machine(
 def test_back_button_asks_to_go_back(qtbot: QtBot, panel: ModelPanel) -> None:
     with qtbot.waitSignal(panel.back_requested, timeout=5000):
         click(qtbot, panel.back_button)
+
+
+# --- off the GUI thread (issue 12 item 7, issue 17 item 2) -------------------------------------
+
+
+def test_import_check_runs_off_the_gui_thread(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from app.ui import model_import as panel_module
+
+    release = threading.Event()
+    threads: list[threading.Thread] = []
+    real = panel_module.validate_import
+
+    def slow_check(path: Path) -> object:
+        threads.append(threading.current_thread())
+        release.wait(10)
+        return real(path)
+
+    monkeypatch.setattr(panel_module, "validate_import", slow_check)
+    source = write_tiny_qwen2_gguf(tmp_path / "slow.gguf")
+    assert panel.offer_import(source)  # returns while the header is still being read
+    qtbot.waitUntil(lambda: bool(threads), timeout=WAIT_MS)
+    assert panel.import_bar.isHidden()
+    assert threads[0] is not threading.main_thread()
+    release.set()
+    qtbot.waitUntil(lambda: not panel.import_bar.isHidden(), timeout=WAIT_MS)
+    assert "slow.gguf" in panel.import_label.text()
+
+
+@pytest.mark.parametrize(
+    ("name", "said"), [("model.bin", "not named like a GGUF"), (".hidden.gguf", "hidden file")]
+)
+def test_odd_names_are_refused_in_the_panel(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path, name: str, said: str
+) -> None:
+    source = write_tiny_qwen2_gguf(tmp_path / "ok.gguf")
+    odd = source.rename(tmp_path / name)
+    offer(qtbot, panel, odd)
+    qtbot.waitUntil(lambda: said in panel.message_label.text(), timeout=WAIT_MS)
+    assert panel.import_bar.isHidden()
+
+
+def test_a_fifo_offered_for_import_is_refused_without_blocking(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path
+) -> None:
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("needs FIFOs")
+    fifo = tmp_path / "pipe.gguf"
+    os.mkfifo(fifo)
+    offer(qtbot, panel, fifo)
+    qtbot.waitUntil(lambda: "not a regular file" in panel.message_label.text(), timeout=WAIT_MS)
+
+
+def test_the_models_folder_is_listed_off_the_gui_thread(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from app.ui import model_rows as panel_module
+
+    threads: list[threading.Thread] = []
+    real = panel_module.list_installed
+
+    def listing(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(panel_module, "list_installed", listing)
+    write_tiny_qwen2_gguf(panel.models_dir / "found-here.gguf")
+    with qtbot.waitSignal(panel.listing_done, timeout=WAIT_MS):
+        panel.refresh()
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    assert panel.table_model.row_of("file:found-here.gguf") >= 0
+
+
+def test_markup_in_a_model_name_or_path_is_shown_as_text(
+    qtbot: QtBot, panel: ModelPanel, tmp_path: Path
+) -> None:
+    from tests.core.test_models import write_test_gguf
+
+    source = write_test_gguf(tmp_path / "own" / "x<b>y.gguf", name="<img src=x><b>Bold</b>")
+    offer(qtbot, panel, source)
+    click(qtbot, panel.import_in_place_button)
+    key = "file:x<b>y.gguf"
+    qtbot.waitUntil(lambda: panel.table_model.row_of(key) >= 0, timeout=WAIT_MS)
+    assert cell(panel, key, ModelTableModel.NAME).startswith("<img src=x><b>Bold</b>")
+    tooltip = cell(panel, key, ModelTableModel.NAME, Qt.ItemDataRole.ToolTipRole)
+    assert "x&lt;b&gt;y.gguf" in tooltip
+    for label in (panel.message_label, panel.import_label, panel.delete_label):
+        assert label.textFormat() == Qt.TextFormat.PlainText
+    assert "x<b>y.gguf" in panel.message_label.text()

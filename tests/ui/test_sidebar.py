@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
@@ -19,6 +21,7 @@ from pytestqt.qtbot import QtBot
 from app.core.paths import AppPaths
 from app.core.store import ChatStore
 from app.ui import sidebar as sidebar_module
+from app.ui import sidebar_models
 from app.ui.sidebar import (
     CONVERSATION_ID_ROLE,
     GROUP_OLDER,
@@ -365,8 +368,9 @@ def test_export_one_chat_writes_a_private_file(
     assert len(data["conversations"][0]["messages"]) == 2
 
     sidebar.get_save_file_name = lambda *_args: (str(tmp_path / "数学.md"), "")
-    path = sidebar.export_conversation(searchable["chinese"])
-    assert path == tmp_path / "数学.md"
+    with qtbot.waitSignal(sidebar.status_message) as saved:
+        path = sidebar.export_conversation(searchable["chinese"])
+    assert path == tmp_path / "数学.md" and saved.args == [f"Saved to {path}"]
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# 数学题") and "鸡兔同笼" in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 or os.name != "posix"
@@ -381,7 +385,8 @@ def test_export_all_then_import_brings_chats_back(
     sidebar = make_sidebar(qtbot, store)
     target = tmp_path / "all.json"
     sidebar.get_save_file_name = lambda *_args: (str(target), "")
-    sidebar.export_all_action.trigger()
+    with qtbot.waitSignal(sidebar.status_message):
+        sidebar.export_all_action.trigger()
     assert len(json.loads(target.read_text(encoding="utf-8"))["conversations"]) == 2
 
     for conversation_id in (searchable["english"], searchable["chinese"]):
@@ -392,9 +397,12 @@ def test_export_all_then_import_brings_chats_back(
     assert sidebar.empty_label.isVisible()
 
     sidebar.get_open_file_name = lambda *_args: (str(target), "")
-    with qtbot.waitSignal(sidebar.status_message) as blocker:
-        result = sidebar.import_chats()
-    assert result is not None and result.imported_conversations == 2
+    with (
+        qtbot.waitSignal(sidebar.status_message) as blocker,
+        qtbot.waitSignal(sidebar.conversations_imported) as imported,
+    ):
+        assert sidebar.import_chats() is not None
+    assert imported.args == [2]
     assert blocker.args == ["Imported 2 chats (3 messages)."]
     assert sidebar.model.conversation_count() == 2
     assert not sidebar.empty_label.isVisible()
@@ -415,8 +423,44 @@ def test_importing_a_bad_file_reports_a_sentence(
     sidebar = make_sidebar(qtbot, store)
     sidebar.get_open_file_name = lambda *_args: (str(bad), "")
     with qtbot.waitSignal(sidebar.error) as blocker:
-        assert sidebar.import_chats() is None
+        sidebar.import_chats()
     assert "notes.json" in blocker.args[0] and "not" in blocker.args[0]
+    sidebar.get_open_file_name = lambda *_args: ("", "")  # cancelled
+    assert sidebar.import_chats() is None
+
+
+def test_export_and_import_run_off_the_gui_thread(
+    qtbot: QtBot,
+    store: ChatStore,
+    searchable: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sidebar = make_sidebar(qtbot, store)
+    threads: list[threading.Thread] = []
+    real_export = sidebar_module.export.export_file
+
+    def watched_export(*args: Any, **kwargs: Any) -> Path:
+        threads.append(threading.current_thread())
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(sidebar_module.export, "export_file", watched_export)
+    target = tmp_path / "all.json"
+    sidebar.get_save_file_name = lambda *_args: (str(target), "")
+    with qtbot.waitSignal(sidebar.status_message):
+        sidebar.export_all()
+    real_import = sidebar.ops.import_file
+
+    def watched_import(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        return real_import(*args, **kwargs)
+
+    monkeypatch.setattr(sidebar.ops, "import_file", watched_import)
+    sidebar.get_open_file_name = lambda *_args: (str(target), "")
+    with qtbot.waitSignal(sidebar.status_message):
+        sidebar.import_chats()
+    assert len(threads) == 2
+    assert all(thread is not threading.main_thread() for thread in threads)
 
 
 # --- refresh ---------------------------------------------------------------------------
@@ -468,7 +512,7 @@ def test_select_conversation_loads_a_new_chat_without_emitting(
 def test_a_long_list_is_handed_to_the_view_in_batches(
     qtbot: QtBot, store: ChatStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sidebar_module, "LIST_BATCH", 10)
+    monkeypatch.setattr(sidebar_models, "LIST_BATCH", 10)
     ids = [chat(store, f"chat {n:02d}") for n in range(45)]  # newest last
     sidebar = make_sidebar(qtbot, store)
     model = sidebar.model

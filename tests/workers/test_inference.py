@@ -1,7 +1,12 @@
-"""The inference worker on its own thread, driven through InferenceClient with qtbot."""
+"""InferenceClient: the Qt wrapper of the engine host, driven with qtbot.
+
+Signals are emitted on the GUI thread, deltas are batched, stale results are dropped, and
+the client holds no engine: the host (its own or a shared one) does.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -9,6 +14,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.chat import ChatMessage, SamplingParams, TurnRequest, TurnStats
+from app.core.host import EngineHost, HostState
 from app.workers.inference import InferenceClient
 
 
@@ -42,7 +48,7 @@ def test_loads_a_model_and_streams_a_turn(
     with qtbot.waitSignal(client.turn_finished, timeout=30000) as finished:
         client.start_turn(request(max_tokens=24))
     reason, stats = finished.args
-    assert reason in ("length", "stop")
+    assert reason in ("length", "finished")
     assert isinstance(stats, TurnStats)
     assert stats.generated_tokens >= 16
     assert stats.tokens_per_s > 0
@@ -67,7 +73,7 @@ def test_a_turn_without_a_model_fails_cleanly(qtbot: QtBot, client: InferenceCli
     assert "model" in failed.args[0].lower()
 
 
-def test_stop_during_decode_ends_the_turn_as_cancelled(
+def test_stop_during_decode_ends_the_turn_as_stopped(
     qtbot: QtBot, client: InferenceClient, tiny_model_f32: Path
 ) -> None:
     load(qtbot, client, tiny_model_f32)
@@ -75,7 +81,7 @@ def test_stop_during_decode_ends_the_turn_as_cancelled(
         client.start_turn(request(max_tokens=100000))
     with qtbot.waitSignal(client.turn_finished, timeout=5000) as finished:
         client.stop()
-    assert finished.args[0] == "cancelled"
+    assert finished.args[0] == "stopped"
 
 
 def test_results_of_a_replaced_turn_are_dropped(
@@ -88,7 +94,7 @@ def test_results_of_a_replaced_turn_are_dropped(
     with qtbot.waitSignal(client.turn_finished, timeout=30000) as finished:
         client.start_turn(request("second", max_tokens=20))
     # Only the second turn's result reached us; the first one was cancelled and dropped.
-    assert finished.args[0] in ("length", "stop")
+    assert finished.args[0] in ("length", "finished")
     assert finishes == [finished.args[0]]
 
 
@@ -114,3 +120,47 @@ def test_the_live_reasoning_count_follows_the_generated_tokens(
     assert counts == sorted(counts) and counts[0] > 0
     # The R1 prompt opens <think>, so the tiny model's tokens are reasoning tokens.
     assert abs(counts[-1] - stats.reasoning_tokens) <= 2
+
+
+def test_a_shared_host_serves_two_clients_and_outlives_them(
+    qtbot: QtBot, tiny_model_f32: Path
+) -> None:
+    host = EngineHost()
+    try:
+        gui = InferenceClient(host=host)
+        api = InferenceClient(host=host, origin="api")
+        load(qtbot, gui, tiny_model_f32)
+        states: list[HostState] = []
+        ends: list[tuple[str, str]] = []
+        gui.host_state_changed.connect(states.append)
+        gui.turn_finished.connect(lambda reason, _stats: ends.append(("gui", reason)))
+        api.turn_finished.connect(lambda reason, _stats: ends.append(("api", reason)))
+        gui.start_turn(request("first", max_tokens=8))
+        # Queued behind the GUI's turn on the one engine thread, not run in parallel.
+        api.start_turn(request("second", max_tokens=8))
+        qtbot.waitUntil(lambda: len(ends) == 2, timeout=30000)
+        assert ends == [("gui", "length"), ("api", "length")]
+        assert any(s.origin == "api" and s.status == "busy" for s in states)
+        assert gui.shutdown(timeout_ms=5000) and api.shutdown(timeout_ms=5000)
+        assert not host.closed and host.state.engine is not None
+    finally:
+        assert host.close(10)
+
+
+def test_a_full_queue_fails_the_turn_with_a_sentence(qtbot: QtBot) -> None:
+    host = EngineHost(max_queue=0)
+    client = InferenceClient(host=host)
+    gate = threading.Event()
+    try:
+        # Keep the host thread busy so the next turn would have to wait in the queue.
+        blocker = host.call(lambda _engine: gate.wait(10))
+        qtbot.waitUntil(lambda: host.state.status == "busy", timeout=5000)
+        with qtbot.waitSignal(client.turn_failed, timeout=5000) as failed:
+            client.start_turn(request())
+        assert "busy" in failed.args[0]
+        assert not client.is_generating
+    finally:
+        gate.set()
+        blocker.result(10)
+        client.shutdown(timeout_ms=5000)
+        assert host.close(10)

@@ -1,4 +1,5 @@
-"""The engine against tiny generated models: loading errors, streaming, stop, KV reuse.
+"""The llama.cpp engine's turn logic against tiny generated models: streaming, stop, KV
+reuse, reasoning control, context fitting, sampling.
 
 The models have random weights, so their text is gibberish; the tests check behaviour
 (events, counts, cache bookkeeping), never content.
@@ -6,15 +7,12 @@ The models have random weights, so their text is gibberish; the tests check beha
 
 from __future__ import annotations
 
-import logging
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-import app.core.engine as engine_module
 from app.core.cancel import TurnControl
 from app.core.chat import (
     AnswerDelta,
@@ -25,15 +23,10 @@ from app.core.chat import (
     TurnEvent,
     TurnFinished,
 )
-from app.core.engine import (
-    Engine,
-    GgufSummary,
-    Utf8Stream,
-    common_prefix_length,
-    cpu_variant,
-    llama_system_info,
-)
-from app.core.errors import ContextOverflowError, GenerationError, ModelLoadError
+from app.core.engines.base import Engine as EngineProtocol
+from app.core.engines.llama import LlamaEngine as Engine
+from app.core.engines.llama import Utf8Stream, common_prefix_length, load_engine
+from app.core.errors import ContextOverflowError, GenerationError
 from tests.support.models import TINY_N_CTX, run_turn, user_turn
 
 # One token per character in the tiny vocabulary: no merge uses these letters alone.
@@ -60,72 +53,6 @@ def cancel_from_another_thread(control: TurnControl) -> None:
     assert not thread.is_alive()
 
 
-# --- loading errors ----------------------------------------------------------------------
-
-
-def test_missing_path_says_the_file_does_not_exist(tmp_path: Path) -> None:
-    missing = tmp_path / "nowhere" / "model.gguf"
-    with pytest.raises(ModelLoadError, match="does not exist") as caught:
-        Engine.load(missing)
-    assert str(missing) in str(caught.value)
-
-
-def test_empty_file_says_it_is_empty(tmp_path: Path) -> None:
-    empty = tmp_path / "empty.gguf"
-    empty.write_bytes(b"")
-    with pytest.raises(ModelLoadError, match=r"empty \(0 bytes\)"):
-        Engine.load(empty)
-
-
-def test_random_bytes_are_not_a_gguf(tmp_path: Path) -> None:
-    junk = tmp_path / "junk.gguf"
-    junk.write_bytes(os.urandom(4096))
-    with pytest.raises(ModelLoadError, match="is not a GGUF model file"):
-        Engine.load(junk)
-
-
-@pytest.mark.parametrize("keep_fraction", [0.5, 0.0005])
-def test_truncated_gguf_says_it_is_incomplete(
-    tmp_path: Path, tiny_model_f32: Path, keep_fraction: float
-) -> None:
-    data = tiny_model_f32.read_bytes()
-    cut = tmp_path / "cut.gguf"
-    cut.write_bytes(data[: int(len(data) * keep_fraction)])
-    with pytest.raises(ModelLoadError, match="is incomplete") as caught:
-        Engine.load(cut)
-    assert "download the model again" in str(caught.value)
-
-
-def test_native_load_failure_carries_llama_cpp_reason(
-    tmp_path: Path, tiny_model_f32: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Past our pre-check, the reason comes from llama.cpp's log, not a generic failure."""
-    data = tiny_model_f32.read_bytes()
-    cut = tmp_path / "cut.gguf"
-    cut.write_bytes(data[: len(data) // 2])
-    monkeypatch.setattr(
-        engine_module, "inspect_gguf", lambda _path: GgufSummary(3, "qwen2", "", 0, 0)
-    )
-    with pytest.raises(ModelLoadError, match="the file is truncated") as caught:
-        Engine.load(cut)
-    assert "not within the file bounds" in caught.value.detail
-    assert "Failed to load model from file" not in str(caught.value)
-
-
-def test_unknown_architecture_is_named(
-    tmp_path: Path, tiny_model_f32: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    alien = tmp_path / "alien.gguf"
-    alien.write_bytes(tiny_model_f32.read_bytes().replace(b"qwen2", b"qwfoo"))
-    with (
-        caplog.at_level(logging.WARNING, logger="hearth.llama"),
-        pytest.raises(ModelLoadError, match=r"architecture \(qwfoo\).*unknown architecture"),
-    ):
-        Engine.load(alien)
-    native_errors = [r for r in caplog.records if r.name == "hearth.llama"]
-    assert any("unknown model architecture" in r.getMessage() for r in native_errors)
-
-
 def test_model_without_template_falls_back_to_builtin_r1(tiny_model_no_template: Path) -> None:
     with Engine.load(tiny_model_no_template, n_ctx=1024, n_threads=2) as engine:
         assert engine.template_warning is not None
@@ -135,6 +62,16 @@ def test_model_without_template_falls_back_to_builtin_r1(tiny_model_no_template:
         result = run_turn(engine, user_turn(max_tokens=16))
         assert result.finished.stats.generated_tokens == 16
         assert result.reasoning  # the built-in template opens the reply inside <think>
+
+
+def test_load_engine_gives_the_protocol_description(tiny_model_f32: Path) -> None:
+    with load_engine(tiny_model_f32, n_ctx=512, n_threads=2) as engine:
+        assert isinstance(engine, EngineProtocol)
+        info = engine.engine_info
+        assert info.kind == "local" and info.n_ctx == 512
+        assert info.model_id == tiny_model_f32.name
+        assert info.details["quant"] == engine.info.quant
+        assert info.name.endswith(engine.info.quant)
 
 
 def test_model_info_describes_the_file(loaded_engine: Engine, tiny_model_f32: Path) -> None:
@@ -150,12 +87,6 @@ def test_model_info_describes_the_file(loaded_engine: Engine, tiny_model_f32: Pa
     assert info.template_from_gguf is True
     assert info.is_r1 is True
     assert loaded_engine.template_warning is None
-
-
-def test_system_info_and_cpu_variant_are_reported() -> None:
-    assert "CPU" in llama_system_info()
-    variant = cpu_variant()
-    assert "ggml-cpu" in variant
 
 
 # --- streaming ---------------------------------------------------------------------------
@@ -248,7 +179,7 @@ def test_cancel_during_prefill_stops_between_batches(batch64_engine: Engine) -> 
 
     result = run_turn(engine, request, on_event=stop_after_first_batch)
     finished = result.finished
-    assert finished.reason == "cancelled"
+    assert finished.reason == "stopped"
     assert finished.stats.generated_tokens == 0
     assert finished.stats.evaluated_tokens == 64 < finished.stats.prompt_tokens
     # The evaluated part stays cached: the retry evaluates only the rest.
@@ -282,7 +213,7 @@ def test_abort_callback_stops_inside_a_batch_and_context_stays_usable(
     control = _CancelInsideBatch(polls_before_stop=3)
     result = run_turn(engine, request, control)
     finished = result.finished
-    assert finished.reason == "cancelled"
+    assert finished.reason == "stopped"
     assert control.polls > 3  # the abort callback polled while llama_decode ran
     assert finished.stats.evaluated_tokens < finished.stats.prompt_tokens
     prompt = engine.tokenize(engine.template.render(request.messages).text)
@@ -307,7 +238,7 @@ def test_cancel_during_decode_ends_the_turn_and_the_engine_still_works(
                 cancel_from_another_thread(control)
 
     result = run_turn(loaded_engine, user_turn(max_tokens=500), on_event=stop_after_five_deltas)
-    assert result.finished.reason == "cancelled"
+    assert result.finished.reason == "stopped"
     assert 5 <= result.finished.stats.generated_tokens < 20
     again = run_turn(loaded_engine, user_turn("again", max_tokens=16))
     assert again.finished.reason == "length"
@@ -324,7 +255,7 @@ def test_close_from_another_thread_during_a_turn(tiny_model_f32: Path) -> None:
             closer.join(timeout=10)
 
     result = run_turn(engine, user_turn(max_tokens=500), on_event=close_on_first_delta)
-    assert result.finished.reason == "cancelled"
+    assert result.finished.reason == "stopped"
     assert engine.closed
     with pytest.raises(GenerationError, match="unloaded"):
         run_turn(engine, user_turn())
@@ -474,12 +405,12 @@ def test_trimming_drops_the_fewest_whole_exchanges(batch64_engine: Engine) -> No
     assert engine.count_tokens(one_exchange_more) > limit
 
 
-def test_context_filling_up_during_generation_finishes_context_full(
+def test_context_filling_up_during_generation_finishes_with_length(
     tiny_model_f32: Path,
 ) -> None:
     with Engine.load(tiny_model_f32, n_ctx=256, n_threads=2) as engine:
         result = run_turn(engine, user_turn("fill", max_tokens=5000))
-        assert result.finished.reason == "context_full"
+        assert result.finished.reason == "length"
         assert result.finished.stats.context_used == engine.n_ctx
 
 

@@ -1,0 +1,1 @@
+"""Engines: the local llama.cpp engine and remote OpenAI-compatible engines."""

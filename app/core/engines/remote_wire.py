@@ -1,0 +1,628 @@
+"""The OpenAI wire, client side: endpoints, error sentences, and one streamed request.
+
+:class:`RemoteEndpoint` says where a server is; :func:`http_error` and
+:func:`transport_error` turn every fault into a sentence for the user; :class:`Pump` reads
+one ``POST /chat/completions`` stream on a helper thread, through the network gateway,
+and hands parsed chunks to the engine (:mod:`app.core.engines.remote`) through a queue.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from app.core.chat import EndState, TurnStats
+from app.core.errors import HearthError, OfflineError
+from app.core.network import (
+    EventStreamResponse,
+    NetworkError,
+    NetworkGateway,
+    is_loopback_host,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONNECT_TIMEOUT: Final = 10.0
+#: A big model on a busy server can take a while to read a long prompt before its first byte.
+DEFAULT_READ_TIMEOUT: Final = 120.0
+#: One SSE line longer than this (characters) is not a chat chunk.
+MAX_EVENT_LINE: Final = 1 << 20
+#: The whole streamed answer, in bytes on the wire.
+MAX_STREAM_BYTES: Final = 64 << 20
+#: Consecutive events that are not OpenAI chunks before we give up on the stream.
+MAX_GARBAGE_EVENTS: Final = 200
+
+#: Servers we can tell apart from their ``/v1/models`` answer; "" when unknown.
+SERVER_KINDS: Final = {
+    "llama.cpp": "llama.cpp server",
+    "llama-cpp-python": "llama-cpp-python server",
+    "vllm": "vLLM",
+    "sglang": "SGLang",
+    "ollama": "Ollama",
+    "lmstudio": "LM Studio",
+    "hearth": "Hearth",
+    "openai": "OpenAI",
+}
+
+RemoteErrorKind = Literal[
+    "bad_url",
+    "offline",
+    "connect",
+    "dns",
+    "tls",
+    "timeout",
+    "stall",
+    "auth",
+    "model",
+    "busy",
+    "unavailable",
+    "not_openai",
+    "protocol",
+    "too_large",
+    "context",
+    "server",
+    "redirect",
+    "interrupted",
+]
+
+
+class RemoteEngineError(HearthError):
+    """A remote engine could not answer; ``str()`` is the sentence for the user.
+
+    ``end_state`` is how the turn ends: ``"interrupted"`` when the connection dropped after
+    part of the answer arrived (the part is kept), ``"failed"`` otherwise. ``stats`` holds
+    what the turn had done by then, when it got that far.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: RemoteErrorKind,
+        detail: str = "",
+        retry_after: float | None = None,
+        end_state: EndState = "failed",
+    ) -> None:
+        super().__init__(message, detail=detail)
+        self.kind: RemoteErrorKind = kind
+        self.retry_after = retry_after
+        self.end_state: EndState = end_state
+        self.stats: TurnStats | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteEndpoint:
+    """Where a remote engine lives and which of its models answers. The key is a secret:
+    it is never part of ``repr``, logs, exports or provenance."""
+
+    name: str
+    base_url: str
+    model: str = ""
+    api_key: str = field(default="", repr=False)
+    #: A PEM file with the CA that signed the server's certificate (added to the usual ones).
+    ca_file: str = ""
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    #: A key of SERVER_KINDS when known (from "Test connection" or the preset), else "".
+    server_kind: str = ""
+    #: Context window reported by the server, 0 when unknown.
+    n_ctx: int = 0
+
+    @property
+    def host(self) -> str:
+        """``host:port`` of the server, for the user to read ("answers come from …")."""
+        return urlsplit(self.base_url).netloc or self.base_url
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback_host(urlsplit(self.base_url).hostname or "")
+
+    def url(self, path: str) -> str:
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+
+
+def normalize_base_url(text: str) -> str:
+    """The API root a user means: scheme added, trailing ``/chat/completions`` or slash
+    removed, ``/v1`` added when there is no path. Raises RemoteEngineError when unusable."""
+    raw = text.strip()
+    if not raw:
+        raise RemoteEngineError(
+            "Enter the server's address, for example http://192.168.1.20:8080/v1.", kind="bad_url"
+        )
+    if "://" not in raw:
+        raw = "http://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RemoteEngineError(
+            f"“{text.strip()}” is not a web address Hearth can use. It should look like "
+            "http://192.168.1.20:8080/v1.",
+            kind="bad_url",
+        )
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError as exc:
+        raise RemoteEngineError(
+            f"The port in “{text.strip()}” is not a number between 1 and 65535.",
+            kind="bad_url",
+            detail=repr(exc),
+        ) from exc
+    path = parts.path.rstrip("/")
+    for suffix in ("/chat/completions", "/completions", "/models"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+    if not path:
+        path = "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+# --- Errors: one sentence per fault ------------------------------------------------------
+
+
+_DNS_MARKERS: Final = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated",
+    "getaddrinfo failed",
+    "name resolution",
+    "eai_noname",
+    "-2]",
+    "-3]",
+    "-5]",
+)
+
+
+def transport_error(
+    error: NetworkError, endpoint: RemoteEndpoint, *, started: bool
+) -> RemoteEngineError:
+    """A transport failure as a sentence; ``started``: part of the answer had arrived."""
+    host = endpoint.host
+    if started and error.kind in ("reset", "stall", "other", "timeout"):
+        what = "stopped sending" if error.kind in ("stall", "timeout") else "dropped the connection"
+        return RemoteEngineError(
+            f"{endpoint.name} ({host}) {what} in the middle of the answer. What arrived is kept; "
+            "press Continue to finish it.",
+            kind="interrupted" if error.kind != "stall" else "stall",
+            detail=error.detail,
+            end_state="interrupted",
+        )
+    lowered = error.detail.lower()
+    if error.kind == "tls" and error.host == "?":
+        # The user's CA file itself could not be used; the gateway's sentence names it.
+        return RemoteEngineError(str(error), kind="tls", detail=error.detail)
+    if error.kind == "tls":
+        return RemoteEngineError(
+            f"The certificate of {host} could not be verified, so Hearth did not connect. If the "
+            "server uses its own certificate authority, choose its CA file in Settings › Engines.",
+            kind="tls",
+            detail=error.detail,
+        )
+    if error.kind == "connect" and any(marker in lowered for marker in _DNS_MARKERS):
+        return RemoteEngineError(
+            f"Hearth could not find a server named “{urlsplit(endpoint.base_url).hostname}”. "
+            "Check the address in Settings › Engines.",
+            kind="dns",
+            detail=error.detail,
+        )
+    if error.kind == "connect":
+        return RemoteEngineError(
+            f"Nothing answered at {host}. Check that the server is running and the address "
+            "and port are right.",
+            kind="connect",
+            detail=error.detail,
+        )
+    if error.kind == "timeout":
+        return RemoteEngineError(
+            f"{host} did not answer within {endpoint.connect_timeout:g} s. Check the address, "
+            "or raise the connect timeout in Settings › Engines.",
+            kind="timeout",
+            detail=error.detail,
+        )
+    if error.kind == "stall":
+        return RemoteEngineError(
+            f"{host} accepted the request but sent nothing for {endpoint.read_timeout:g} s. The "
+            "server may be overloaded; try again, or raise the read timeout in Settings › Engines.",
+            kind="stall",
+            detail=error.detail,
+        )
+    if error.kind == "reset":
+        return RemoteEngineError(
+            f"The connection to {host} dropped before the answer started. Try again.",
+            kind="connect",
+            detail=error.detail,
+        )
+    return RemoteEngineError(
+        f"The request to {host} failed: {error}", kind="connect", detail=error.detail
+    )
+
+
+def offline_error(endpoint: RemoteEndpoint, *, detail: str = "") -> RemoteEngineError:
+    """The sentence for an engine that offline mode blocks."""
+    return RemoteEngineError(
+        f"Hearth is offline, and {endpoint.name} ({endpoint.host}) is on another machine. Turn "
+        "off offline mode, or pick a model on this computer.",
+        kind="offline",
+        detail=detail,
+    )
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _error_message(body: bytes) -> str:
+    """The server's own short explanation from an error body, if it has one."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    error = data.get("error", data)
+    if isinstance(error, dict):
+        message = error.get("message") or error.get("detail") or ""
+    else:
+        message = error
+    if not message and isinstance(data.get("detail"), str | list):
+        message = data["detail"]
+    text = message if isinstance(message, str) else json.dumps(message)[:300]
+    return " ".join(text.split())[:300]
+
+
+def _wait_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "Try again in a moment."
+    if seconds < 90:
+        return f"Try again in {max(1, round(seconds))} s."
+    return f"Try again in {max(2, round(seconds / 60))} minutes."
+
+
+def http_error(
+    status: int, headers: Any, body: bytes, endpoint: RemoteEndpoint
+) -> RemoteEngineError:
+    """An HTTP error status (or a redirect) as a sentence."""
+    host = endpoint.host
+    said = _error_message(body)
+    lowered = said.lower()
+    detail = f"HTTP {status}: {said or body[:200]!r}"
+    retry = parse_retry_after(headers.get("Retry-After"))
+    if status in (401, 403):
+        what = "no API key" if not endpoint.api_key else "the API key"
+        return RemoteEngineError(
+            f"{endpoint.name} ({host}) refused {what} (HTTP {status}). Check the key in "
+            "Settings › Engines.",
+            kind="auth",
+            detail=detail,
+        )
+    if status == 429:
+        return RemoteEngineError(
+            f"{endpoint.name} ({host}) is busy with other requests. {_wait_text(retry)}",
+            kind="busy",
+            detail=detail,
+            retry_after=retry,
+        )
+    if status == 503:
+        return RemoteEngineError(
+            f"{endpoint.name} ({host}) is not ready to answer (it may still be loading its "
+            f"model). {_wait_text(retry)}",
+            kind="unavailable",
+            detail=detail,
+            retry_after=retry,
+        )
+    model_words = ("model" in lowered) and any(
+        word in lowered
+        for word in (
+            "not found",
+            "does not exist",
+            "unknown",
+            "no such",
+            "not loaded",
+            "invalid model",
+        )
+    )
+    if model_words or (status == 404 and "model" in lowered):
+        return RemoteEngineError(
+            f"{endpoint.name} ({host}) does not serve the model “{endpoint.model}”. Pick one of "
+            "its models in Settings › Engines.",
+            kind="model",
+            detail=detail,
+        )
+    if status in (400, 413) and (
+        "context" in lowered
+        or "too long" in lowered
+        or ("maximum" in lowered and "token" in lowered)
+    ):
+        return RemoteEngineError(
+            f"The conversation is too long for “{endpoint.model}” on {host}. Start a new chat, "
+            "or use File › Summarise and continue.",
+            kind="context",
+            detail=detail,
+        )
+    if status in (404, 405):
+        return RemoteEngineError(
+            f"{host} has no OpenAI-compatible chat API at {urlsplit(endpoint.base_url).path}. "
+            "Check the address in Settings › Engines (it usually ends in /v1).",
+            kind="not_openai",
+            detail=detail,
+        )
+    if 300 <= status < 400:
+        target = headers.get("Location", "")
+        return RemoteEngineError(
+            f"{host} sent the request elsewhere ({target or 'another address'}). Use that "
+            "address in Settings › Engines.",
+            kind="redirect",
+            detail=detail,
+        )
+    if 400 <= status < 500:
+        return RemoteEngineError(
+            f"{endpoint.name} ({host}) refused the request (HTTP {status})"
+            + (f": {said}" if said else ".")
+            + ("" if said.endswith(".") or not said else "."),
+            kind="server",
+            detail=detail,
+        )
+    return RemoteEngineError(
+        f"{endpoint.name} ({host}) failed while answering (HTTP {status}). Try again; if it "
+        "keeps failing, look at the server's log.",
+        kind="server",
+        detail=detail,
+    )
+
+
+def not_openai_error(endpoint: RemoteEndpoint, content_type: str, body: bytes) -> RemoteEngineError:
+    host = endpoint.host
+    looks_html = "html" in content_type or body.lstrip()[:15].lower().startswith(
+        (b"<!doctype", b"<html")
+    )
+    if looks_html:
+        return RemoteEngineError(
+            f"{host} answered with a web page, not with an OpenAI-compatible API. Check the "
+            "address in Settings › Engines (it usually ends in /v1).",
+            kind="not_openai",
+            detail=f"Content-Type {content_type!r}: {body[:200]!r}",
+        )
+    return RemoteEngineError(
+        f"{host} answered, but not the way an OpenAI-compatible server does. Check the address "
+        "and the server kind in Settings › Engines.",
+        kind="not_openai",
+        detail=f"Content-Type {content_type!r}: {body[:200]!r}",
+    )
+
+
+# --- The pump: one HTTP stream, read on its own thread --------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """What one OpenAI chunk carried that we use."""
+
+    at: float
+    reasoning: str = ""
+    content: str = ""
+    finish_reason: str | None = None
+    usage: dict[str, Any] | None = None
+    timings: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class End:
+    """The stream ended: ``done`` when ``[DONE]`` arrived, else the body just ended."""
+
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    error: HearthError
+
+
+PumpItem = Chunk | End | Failure
+
+
+def _chunk_from(data: Any, at: float) -> Chunk | None:
+    """An OpenAI ``chat.completion.chunk`` (or a whole ``chat.completion``), else None."""
+    if not isinstance(data, dict):
+        return None
+    choices = data.get("choices")
+    usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
+    timings = data.get("timings") if isinstance(data.get("timings"), dict) else None
+    if not isinstance(choices, list):
+        return Chunk(at, usage=usage, timings=timings) if usage or timings else None
+    if not choices:
+        return Chunk(at, usage=usage, timings=timings)
+    choice = choices[0]
+    if not isinstance(choice, dict):
+        return None
+    delta = choice.get("delta")
+    if not isinstance(delta, dict):
+        delta = choice.get("message")
+    if not isinstance(delta, dict):
+        delta = {"content": choice.get("text")} if isinstance(choice.get("text"), str) else {}
+    reasoning = delta.get("reasoning_content") or delta.get("reasoning") or ""
+    content = delta.get("content") or ""
+    finish = choice.get("finish_reason")
+    return Chunk(
+        at,
+        reasoning=reasoning if isinstance(reasoning, str) else "",
+        content=content if isinstance(content, str) else "",
+        finish_reason=finish if isinstance(finish, str) else None,
+        usage=usage,
+        timings=timings,
+    )
+
+
+class Pump:
+    """Streams one chat completion on a helper thread into a queue of PumpItem."""
+
+    def __init__(self, gateway: NetworkGateway, endpoint: RemoteEndpoint, body: bytes) -> None:
+        self._gateway = gateway
+        self._endpoint = endpoint
+        self._body = body
+        self.items: queue.Queue[PumpItem] = queue.Queue()
+        self._abandoned = threading.Event()
+        self._response: EventStreamResponse | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="remote-engine-stream", daemon=True)
+
+    def start(self) -> Pump:
+        self._thread.start()
+        return self
+
+    def abandon(self) -> None:
+        """Stop reading, from any thread: the connection is shut down if it is open."""
+        self._abandoned.set()
+        with self._lock:
+            response = self._response
+        if response is not None:
+            response.abort()
+
+    def join(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+    def _put(self, item: PumpItem) -> None:
+        if not self._abandoned.is_set():
+            self.items.put(item)
+
+    def _run(self) -> None:
+        endpoint = self._endpoint
+        try:
+            with self._gateway.post_events(
+                endpoint.url("chat/completions"),
+                body=self._body,
+                headers=endpoint.headers(),
+                connect_timeout=endpoint.connect_timeout,
+                read_timeout=endpoint.read_timeout,
+                ca_file=endpoint.ca_file or None,
+                allow_loopback=endpoint.is_loopback,
+            ) as response:
+                with self._lock:
+                    self._response = response
+                if self._abandoned.is_set():
+                    return
+                self._read(response)
+        except OfflineError as exc:
+            self._put(Failure(offline_error(endpoint, detail=exc.detail)))
+        except NetworkError as exc:
+            if not self._abandoned.is_set():
+                self._put(Failure(exc))
+        except Exception as exc:  # a bug here must end the turn, not hang it
+            log.exception("remote engine: the stream reader failed")
+            self._put(
+                Failure(
+                    RemoteEngineError(
+                        f"Reading the answer from {endpoint.host} failed.",
+                        kind="protocol",
+                        detail=repr(exc),
+                    )
+                )
+            )
+
+    def _read(self, response: EventStreamResponse) -> None:
+        endpoint = self._endpoint
+        if response.status >= 300:
+            body = response.read_small()
+            self._put(Failure(http_error(response.status, response.headers, body, endpoint)))
+            return
+        if response.content_type != "text/event-stream":
+            body = response.read_small(MAX_EVENT_LINE)
+            chunk = None
+            if "json" in response.content_type:
+                try:
+                    chunk = _chunk_from(json.loads(body), time.perf_counter())
+                except (ValueError, UnicodeDecodeError):
+                    chunk = None
+            if chunk is None or (
+                not chunk.content and not chunk.reasoning and not chunk.finish_reason
+            ):
+                self._put(Failure(not_openai_error(endpoint, response.content_type, body)))
+                return
+            # The server ignored "stream": the whole answer came at once.
+            self._put(chunk)
+            self._put(End(done=True))
+            return
+        garbage = 0
+        understood = 0
+        for event in response.iter_events(max_line=MAX_EVENT_LINE, max_total=MAX_STREAM_BYTES):
+            if self._abandoned.is_set():
+                return
+            data = event.data.strip()
+            if data == "[DONE]":
+                self._put(End(done=True))
+                return
+            chunk = None
+            if data:
+                try:
+                    parsed = json.loads(data)
+                except ValueError:
+                    parsed = None
+                if isinstance(parsed, dict) and "error" in parsed and "choices" not in parsed:
+                    said = _error_message(data.encode()) or "an error"
+                    self._put(
+                        Failure(
+                            RemoteEngineError(
+                                f"{endpoint.name} ({endpoint.host}) stopped with an error: {said}",
+                                kind="server",
+                                detail=data[:500],
+                            )
+                        )
+                    )
+                    return
+                chunk = _chunk_from(parsed, time.perf_counter())
+            if chunk is None:
+                # Comments and keep-alives never reach us (httpx-sse drops them); this is a
+                # line we cannot read. Skip it, but not forever.
+                garbage += 1
+                log.debug("remote engine: skipped an unreadable event (%d bytes)", len(data))
+                if garbage > MAX_GARBAGE_EVENTS:
+                    self._put(Failure(self._garbled(understood, f"{garbage} unreadable events")))
+                    return
+                continue
+            garbage = 0
+            understood += 1
+            self._put(chunk)
+        if understood == 0:
+            self._put(Failure(self._garbled(understood, "no OpenAI chunk in the stream")))
+            return
+        self._put(End(done=False))
+
+    def _garbled(self, understood: int, detail: str) -> RemoteEngineError:
+        endpoint = self._endpoint
+        if understood:
+            return RemoteEngineError(
+                f"{endpoint.host} started sending data Hearth cannot read in the middle of the "
+                "answer. What arrived is kept.",
+                kind="protocol",
+                detail=detail,
+                end_state="interrupted",
+            )
+        return RemoteEngineError(
+            f"{endpoint.host} answered, but not the way an OpenAI-compatible server does. Check "
+            "the address and the server kind in Settings › Engines.",
+            kind="not_openai",
+            detail=detail,
+        )

@@ -1,0 +1,811 @@
+"""ChatSession: one chat's turns, from the keypress to the stored end state.
+
+Every front end (the window, the CLI, the API server) drives a turn the same way:
+
+1. ``ask`` / ``regenerate`` / ``edit`` / ``continue_answer`` / ``summarise`` write the
+   question and an empty ``streaming`` answer through the store at once (a crash from here
+   on never loses the question), build the history from the store by message ids and submit
+   one job to the :class:`~app.core.host.EngineHost`.
+2. The host calls the session's sink on its thread with the engine's events. The session
+   holds the growing reasoning and answer, decides *once* when the reasoning has ended,
+   saves the growing answer at most once a second (``save_interval``, on an injectable
+   clock) and emits small immutable :data:`SessionEvent` values, each with the job id.
+3. The terminal event ends the turn with one :data:`~app.core.chat.EndState`, which goes
+   unchanged into the store with the provenance and stats, and out in :class:`TurnEnded`.
+
+Session events are emitted on the host thread (or on the caller's thread for events raised
+by a call such as ``ask``); listeners must be quick and marshal to their own thread. All
+turn state is guarded by one lock, so the front end's thread and the host thread can both
+call in. The store is written only here and only through its public methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from app.core.cancel import TurnControl
+from app.core.chat import (
+    AnswerDelta,
+    ChatMessage,
+    ContextTrimmed,
+    EndState,
+    PromptProgress,
+    ReasoningClosed,
+    ReasoningDelta,
+    SamplingParams,
+    TurnFinished,
+    TurnRequest,
+    TurnStats,
+)
+from app.core.engines.base import EngineInfo
+from app.core.errors import HearthError
+from app.core.host import HostEvent, HostState, Job, JobFailed, Origin
+from app.core.store import ChatOps, ChatStore, StoredMessage, build_provenance
+
+log = logging.getLogger(__name__)
+
+#: The growing answer is saved at most this often (a kill -9 loses at most this much).
+SAVE_INTERVAL_S = 1.0
+
+#: A summary needs little deliberation: its thinking is capped so it arrives quickly.
+SUMMARY_THINKING_BUDGET = 512
+
+TurnKind = Literal["ask", "regenerate", "edit", "continue", "summary"]
+
+#: Why the reasoning ended: the engine's reasons, or ``"turn_end"`` when the turn ended
+#: (stopped, failed, cut off) while the model was still thinking.
+ReasoningEndReason = Literal["model", "budget", "answer_now", "loop", "turn_end"]
+
+
+class NoModelError(HearthError):
+    """A turn was asked for while no model is loaded; nothing was saved."""
+
+    def __init__(self) -> None:
+        super().__init__("No model is loaded. Load a model first.")
+
+
+class BusyError(HearthError):
+    """This session is still answering."""
+
+    def __init__(self) -> None:
+        super().__init__("Hearth is still answering. Wait for it or press Stop, then send again.")
+
+
+class SessionStore(Protocol):
+    """The parts of :class:`app.core.store.ChatStore` a session reads and writes."""
+
+    def create_conversation(self, title: str = ...) -> Any: ...
+    def get_conversation(self, conversation_id: str) -> Any: ...
+    def get_message(self, message_id: str) -> StoredMessage: ...
+    def active_path(self, conversation_id: str) -> list[StoredMessage]: ...
+    def path_to(self, message_id: str) -> list[StoredMessage]: ...
+    def start_turn(
+        self, conversation_id: str, parent_id: str | None, prompt: str
+    ) -> tuple[StoredMessage, StoredMessage]: ...
+    def add_message(
+        self,
+        conversation_id: str,
+        parent_id: str | None,
+        role: Any,
+        content: str,
+        reasoning: str = ...,
+        state: Any = ...,
+        provenance: Any = ...,
+    ) -> StoredMessage: ...
+    def save_streaming(self, message_id: str, content: str, reasoning: str) -> bool: ...
+    def resume_streaming(self, message_id: str) -> StoredMessage: ...
+    def finish_message(
+        self,
+        message_id: str,
+        *,
+        content: str,
+        reasoning: str,
+        state: Any = ...,
+        provenance: Any = ...,
+    ) -> StoredMessage: ...
+    def delete_message(self, message_id: str) -> int: ...
+    def switch_branch(self, message_id: str) -> list[StoredMessage]: ...
+
+
+class SessionHost(Protocol):
+    """The parts of :class:`app.core.host.EngineHost` a session uses."""
+
+    @property
+    def state(self) -> HostState: ...
+
+    def submit_turn(
+        self,
+        request: TurnRequest,
+        sink: Callable[[int, HostEvent], None] | None,
+        *,
+        origin: Origin = ...,
+        control: TurnControl | None = ...,
+    ) -> Job: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TurnOptions:
+    """Sampling and system prompt for one turn of one conversation."""
+
+    params: SamplingParams = field(default_factory=SamplingParams)
+    system_prompt: str = ""
+
+
+# --- Events -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    """A turn was submitted. ``message_id`` is the streaming answer ("" for a summary)."""
+
+    job_id: int
+    kind: TurnKind
+    conversation_id: str
+    message_id: str
+    #: The question this answers ("" for a summary).
+    user_message_id: str
+    #: True while the model is expected to think first.
+    reasoning_open: bool
+    #: Text already there before this turn (*Continue*): the view starts from it.
+    prefix_answer: str = ""
+    prefix_reasoning: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TextAppended:
+    """New reasoning and/or answer text; ``reasoning_tokens`` counts the reasoning so far.
+
+    ``reasoning_length`` and ``answer_length`` are the totals after this delta (a *Continue*
+    prefix included), so a view rebuilt from :meth:`ChatSession.live_snapshot` can skip what
+    it already shows.
+    """
+
+    job_id: int
+    message_id: str
+    reasoning: str
+    answer: str
+    reasoning_tokens: int
+    reasoning_length: int
+    answer_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSnapshot:
+    """The running turn's text and reasoning state at one moment."""
+
+    job_id: int
+    kind: TurnKind
+    conversation_id: str
+    message_id: str
+    reasoning: str
+    answer: str
+    reasoning_open: bool
+    reasoning_seconds: float | None
+    reasoning_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class PromptProgressed:
+    job_id: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTrimmed:
+    """The oldest ``dropped`` messages were left out; the model's view begins at
+    ``first_kept_id`` (the id of a stored message, "" if unknown)."""
+
+    job_id: int
+    conversation_id: str
+    dropped: int
+    first_kept_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningEnded:
+    """The reasoning block closed: decided once, here, for every front end."""
+
+    job_id: int
+    message_id: str
+    reason: ReasoningEndReason
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnded:
+    """The turn is over and stored. ``message`` is the stored answer (None for a summary
+    or when the final save failed); ``error`` is a sentence for ``failed``; for a summary
+    that worked, ``new_conversation_id`` is the chat that continues from it."""
+
+    job_id: int
+    kind: TurnKind
+    conversation_id: str
+    message_id: str
+    state: EndState
+    stats: TurnStats
+    message: StoredMessage | None = None
+    error: str = ""
+    new_conversation_id: str = ""
+
+
+SessionEvent = (
+    TurnStarted | TextAppended | PromptProgressed | HistoryTrimmed | ReasoningEnded | TurnEnded
+)
+Listener = Callable[[SessionEvent], None]
+
+
+# --- Provenance -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _EngineModel:
+    """An :class:`EngineInfo` seen as the store's ``ModelInfoLike`` (for provenance)."""
+
+    path: Path
+    file_name: str
+    size_bytes: int
+    quant: str
+    name: str
+
+
+def _model_record(info: EngineInfo | None) -> _EngineModel | None:
+    if info is None:
+        return None
+    details = info.details
+    raw_path = details.get("path")
+    size = details.get("size_bytes", 0)
+    return _EngineModel(
+        # No path (a remote engine): a path that is no file, so no fingerprint is made.
+        path=Path(str(raw_path)) if raw_path else Path("/nonexistent-model"),
+        file_name=str(details.get("file_name") or info.model_id),
+        size_bytes=size if isinstance(size, int) else 0,
+        quant=str(details.get("quant", "")),
+        name=info.name,
+    )
+
+
+# --- The live turn ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Turn:
+    kind: TurnKind
+    conversation_id: str
+    message_id: str
+    user_message_id: str
+    request: TurnRequest
+    history_ids: tuple[str, ...]
+    engine: EngineInfo | None
+    started: float
+    prefix_answer: str = ""
+    prefix_reasoning: str = ""
+    reasoning_open: bool = True
+    reasoning_seconds: float | None = None
+    reasoning: list[str] = field(default_factory=list)
+    answer: list[str] = field(default_factory=list)
+    reasoning_tokens: int = 0
+    #: Characters of reasoning and answer so far, the prefix included.
+    reasoning_length: int = 0
+    answer_length: int = 0
+    last_save: float = float("-inf")
+    dirty: bool = False
+    job: Job | None = None
+    job_id: int = 0
+    # Summary only: the new chat's title and the line above the summary.
+    summary_title: str = ""
+    summary_intro: str = ""
+
+    def text(self) -> tuple[str, str]:
+        return (
+            self.prefix_reasoning + "".join(self.reasoning),
+            self.prefix_answer + "".join(self.answer),
+        )
+
+
+def _default_options(_conversation_id: str) -> TurnOptions:
+    return TurnOptions()
+
+
+class ChatSession:
+    """The turns of one chat (``conversation_id``); at most one turn runs at a time.
+
+    ``options(conversation_id)`` gives the sampling and system prompt for a turn (the
+    front end merges settings and the chat's own overrides). ``clock`` paces the streaming
+    saves (tests pass a fake one). A :class:`ChatStore` is written through its
+    :class:`ChatOps`; note that streaming saves and the end of a turn happen on the host
+    thread, so ChatOps listeners hear those changes there.
+    """
+
+    def __init__(
+        self,
+        store: SessionStore,
+        host: SessionHost,
+        *,
+        conversation_id: str = "",
+        options: Callable[[str], TurnOptions] = _default_options,
+        listener: Listener | None = None,
+        origin: Origin = "gui",
+        clock: Callable[[], float] = time.monotonic,
+        save_interval: float = SAVE_INTERVAL_S,
+    ) -> None:
+        # Every write goes through the store's one write layer, whose listeners hear it.
+        self.store: SessionStore = (
+            ChatOps.for_store(store) if isinstance(store, ChatStore) else store
+        )
+        self.host = host
+        self.conversation_id = conversation_id
+        self.options = options
+        self.origin: Origin = origin
+        self.clock = clock
+        self.save_interval = save_interval
+        self._listeners: list[Listener] = [listener] if listener is not None else []
+        self._lock = threading.RLock()
+        self._turn: _Turn | None = None
+
+    # --- observers ---
+
+    def add_listener(self, listener: Listener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    @property
+    def is_busy(self) -> bool:
+        with self._lock:
+            return self._turn is not None
+
+    @property
+    def streaming_message_id(self) -> str:
+        with self._lock:
+            return self._turn.message_id if self._turn is not None else ""
+
+    @property
+    def streaming_conversation_id(self) -> str:
+        with self._lock:
+            return self._turn.conversation_id if self._turn is not None else ""
+
+    @property
+    def streaming_kind(self) -> TurnKind | None:
+        with self._lock:
+            return self._turn.kind if self._turn is not None else None
+
+    def live_snapshot(self) -> LiveSnapshot | None:
+        """The running turn's text so far, or None when idle."""
+        with self._lock:
+            turn = self._turn
+            if turn is None:
+                return None
+            reasoning, answer = turn.text()
+            return LiveSnapshot(
+                job_id=turn.job_id,
+                kind=turn.kind,
+                conversation_id=turn.conversation_id,
+                message_id=turn.message_id,
+                reasoning=reasoning,
+                answer=answer,
+                reasoning_open=turn.reasoning_open,
+                reasoning_seconds=turn.reasoning_seconds,
+                reasoning_tokens=turn.reasoning_tokens,
+            )
+
+    # --- turns ---
+
+    def ask(self, text: str) -> TurnStarted:
+        """Ask a question in this chat (a new chat is created when there is none)."""
+        if not text.strip():
+            raise HearthError("The message is empty.")
+        with self._lock:
+            self._check_can_start()
+            created = not self.conversation_id
+            if created:
+                self.conversation_id = self.store.create_conversation(title="").id
+            path = self.store.active_path(self.conversation_id)
+            parent_id = path[-1].id if path else None
+            question, answer = self.store.start_turn(self.conversation_id, parent_id, text)
+            try:
+                return self._start_new_answer("ask", answer, question.id, undo_id=question.id)
+            except HearthError:
+                if created:  # refused by the host: leave no empty chat behind either
+                    self._forget_conversation(self.conversation_id)
+                    self.conversation_id = ""
+                raise
+
+    def regenerate(self, message_id: str) -> TurnStarted:
+        """Answer the same question again; the old answer stays as an alternative."""
+        with self._lock:
+            self._check_can_start()
+            message = self.store.get_message(message_id)
+            parent_id = message.parent_id if message.role == "assistant" else message.id
+            if parent_id is None:
+                raise HearthError("This message has no question to answer again.")
+            answer = self.store.add_message(
+                message.conversation_id, parent_id, "assistant", "", state="streaming"
+            )
+            self.conversation_id = message.conversation_id
+            return self._start_new_answer("regenerate", answer, parent_id, undo_id=answer.id)
+
+    def edit(self, message_id: str, new_text: str) -> TurnStarted:
+        """Edit and resend a question: a new branch beside the old one."""
+        if not new_text.strip():
+            raise HearthError("The message is empty.")
+        with self._lock:
+            self._check_can_start()
+            message = self.store.get_message(message_id)
+            if message.role != "user":
+                raise HearthError("Only your own messages can be edited.")
+            question, answer = self.store.start_turn(
+                message.conversation_id, message.parent_id, new_text
+            )
+            self.conversation_id = message.conversation_id
+            return self._start_new_answer("edit", answer, question.id, undo_id=question.id)
+
+    def continue_answer(self, message_id: str) -> TurnStarted:
+        """Continue a stopped, cut-off or interrupted answer where it ended."""
+        with self._lock:
+            self._check_can_start()
+            message = self.store.get_message(message_id)
+            if message.role != "assistant":
+                raise HearthError("Only an answer can be continued.")
+            previous_state = message.state
+            self.store.switch_branch(message_id)
+            self.store.resume_streaming(message_id)
+            self.conversation_id = message.conversation_id
+            history, ids = self._history(message.conversation_id, until=message_id)
+            options = self.options(message.conversation_id)
+            request = TurnRequest(
+                messages=(*history, ChatMessage("assistant", message.content, message.reasoning)),
+                params=options.params,
+                continue_last=True,
+                system_prompt=options.system_prompt,
+            )
+            turn = self._new_turn(
+                "continue", message.conversation_id, message_id, message.parent_id or "", request
+            )
+            turn.history_ids = ids
+            turn.prefix_answer = message.content
+            turn.prefix_reasoning = message.reasoning
+            turn.answer_length = len(message.content)
+            turn.reasoning_length = len(message.reasoning)
+            turn.reasoning_open = not message.content
+            seconds = (message.provenance or {}).get("reasoning_seconds")
+            if isinstance(seconds, int | float):
+                turn.reasoning_seconds = float(seconds)
+
+            def undo() -> None:
+                self.store.finish_message(
+                    message_id,
+                    content=message.content,
+                    reasoning=message.reasoning,
+                    state=previous_state if previous_state != "streaming" else "interrupted",
+                )
+
+            return self._submit(turn, undo)
+
+    def summarise(self, prompt: str, *, title: str, intro: str) -> TurnStarted:
+        """Ask the model to summarise this chat; when it has, a new chat titled ``title``
+        starts with ``intro`` and the summary as its first (system) message."""
+        with self._lock:
+            self._check_can_start()
+            if not self.conversation_id:
+                raise HearthError("Open a chat to summarise first.")
+            history, ids = self._history(self.conversation_id, until="")
+            options = self.options(self.conversation_id)
+            params = options.params
+            budget = min(params.thinking_budget or SUMMARY_THINKING_BUDGET, SUMMARY_THINKING_BUDGET)
+            request = TurnRequest(
+                messages=(*history, ChatMessage("user", prompt)),
+                params=replace(params, thinking_budget=budget, max_tokens=max(1024, budget + 512)),
+                system_prompt=options.system_prompt,
+            )
+            turn = self._new_turn("summary", self.conversation_id, "", "", request)
+            turn.history_ids = ids
+            turn.summary_title = title
+            turn.summary_intro = intro
+            return self._submit(turn, lambda: None)
+
+    def stop(self) -> None:
+        """Stop the running turn (prompt processing included); what was generated stays."""
+        with self._lock:
+            job = self._turn.job if self._turn is not None else None
+        if job is not None:
+            job.cancel()
+
+    def answer_now(self) -> None:
+        """Ask the model to stop thinking and answer."""
+        with self._lock:
+            job = self._turn.job if self._turn is not None else None
+        if job is not None:
+            job.control.request_answer_now()
+
+    def close(self) -> None:
+        """The front end is going away: keep the live answer as ``interrupted`` now.
+
+        The job is cancelled; its late events are ignored. Safe to call twice.
+        """
+        with self._lock:
+            turn = self._turn
+            if turn is None:
+                return
+            if turn.job is not None:
+                turn.job.cancel()
+            self._end(turn, "interrupted", TurnStats(), error="")
+
+    # --- internals: starting ---
+
+    def _forget_conversation(self, conversation_id: str) -> None:
+        delete = getattr(self.store, "delete_conversation", None)
+        if callable(delete):
+            try:
+                delete(conversation_id)
+            except HearthError:
+                log.exception("could not remove the empty chat of a refused turn")
+
+    def _check_can_start(self) -> None:
+        if self._turn is not None:
+            raise BusyError()
+        if self.host.state.engine is None:
+            raise NoModelError()
+
+    def _start_new_answer(
+        self, kind: TurnKind, answer: StoredMessage, user_id: str, *, undo_id: str
+    ) -> TurnStarted:
+        history, ids = self._history(answer.conversation_id, until=answer.id)
+        options = self.options(answer.conversation_id)
+        request = TurnRequest(
+            messages=history, params=options.params, system_prompt=options.system_prompt
+        )
+        turn = self._new_turn(kind, answer.conversation_id, answer.id, user_id, request)
+        turn.history_ids = ids
+
+        def undo() -> None:
+            self.store.delete_message(undo_id)
+
+        return self._submit(turn, undo)
+
+    def _new_turn(
+        self,
+        kind: TurnKind,
+        conversation_id: str,
+        message_id: str,
+        user_id: str,
+        request: TurnRequest,
+    ) -> _Turn:
+        return _Turn(
+            kind=kind,
+            conversation_id=conversation_id,
+            message_id=message_id,
+            user_message_id=user_id,
+            request=request,
+            history_ids=(),
+            engine=self.host.state.engine,
+            started=self.clock(),
+        )
+
+    def _history(
+        self, conversation_id: str, *, until: str
+    ) -> tuple[tuple[ChatMessage, ...], tuple[str, ...]]:
+        """The active path up to (not including) ``until``, as engine messages, with ids in
+        step so a context trim can be marked at the first message the model still sees."""
+        messages: list[ChatMessage] = []
+        ids: list[str] = []
+        for message in self.store.active_path(conversation_id):
+            if message.id == until:
+                break
+            # An answer that failed before writing anything carries nothing for the model.
+            if message.role == "assistant" and not message.content and not message.reasoning:
+                continue
+            messages.append(ChatMessage(message.role, message.content, message.reasoning))
+            ids.append(message.id)
+        return tuple(messages), tuple(ids)
+
+    def _submit(self, turn: _Turn, undo: Callable[[], None]) -> TurnStarted:
+        """Hand the turn to the host; undo the rows written for it if the host refuses.
+
+        Called with the lock held, so the host thread's first events wait until the turn
+        is registered and TurnStarted is out (events stay in order).
+        """
+
+        def sink(job_id: int, event: HostEvent) -> None:
+            self._on_event(turn, job_id, event)
+
+        try:
+            job = self.host.submit_turn(turn.request, sink, origin=self.origin)
+        except HearthError:
+            try:
+                undo()
+            except HearthError:
+                log.exception("could not undo the rows of a turn the host refused")
+            raise
+        turn.job = job
+        turn.job_id = job.id
+        if job.done:
+            # Ended inside submit (e.g. the host was closing): nothing runs, nothing waits.
+            return self._started_event(turn)
+        self._turn = turn
+        started = self._started_event(turn)
+        self._emit(started)
+        return started
+
+    @staticmethod
+    def _started_event(turn: _Turn) -> TurnStarted:
+        return TurnStarted(
+            job_id=turn.job_id,
+            kind=turn.kind,
+            conversation_id=turn.conversation_id,
+            message_id=turn.message_id,
+            user_message_id=turn.user_message_id,
+            reasoning_open=turn.reasoning_open,
+            prefix_answer=turn.prefix_answer,
+            prefix_reasoning=turn.prefix_reasoning,
+        )
+
+    # --- internals: events from the host thread ---
+
+    def _on_event(self, turn: _Turn, job_id: int, event: HostEvent) -> None:
+        with self._lock:
+            if turn.job_id == 0:
+                turn.job_id = job_id
+            if self._turn is not turn:
+                return  # a turn that already ended (closed, or refused at submit)
+            if isinstance(event, ReasoningDelta):
+                turn.reasoning.append(event.text)
+                turn.reasoning_length += len(event.text)
+                turn.reasoning_tokens += 1
+                self._text_appended(turn, event.text, "")
+            elif isinstance(event, AnswerDelta):
+                if turn.reasoning_open:
+                    # The answer began without an explicit close (e.g. the model skipped
+                    # thinking): that is the end of the reasoning.
+                    self._end_reasoning(turn, "model")
+                turn.answer.append(event.text)
+                turn.answer_length += len(event.text)
+                self._text_appended(turn, "", event.text)
+            elif isinstance(event, ReasoningClosed):
+                if turn.reasoning_open:
+                    self._end_reasoning(turn, event.reason)
+            elif isinstance(event, PromptProgress):
+                self._emit(PromptProgressed(job_id, event.done, event.total))
+            elif isinstance(event, ContextTrimmed):
+                ids = turn.history_ids
+                first = ids[event.dropped] if 0 <= event.dropped < len(ids) else ""
+                self._emit(HistoryTrimmed(job_id, turn.conversation_id, event.dropped, first))
+            elif isinstance(event, TurnFinished):
+                self._end(turn, event.reason, event.stats)
+            elif isinstance(event, JobFailed):
+                error = "" if event.state in ("stopped", "interrupted") else str(event.error)
+                self._end(turn, event.state, event.stats or TurnStats(), error=error)
+
+    def _text_appended(self, turn: _Turn, reasoning: str, answer: str) -> None:
+        turn.dirty = True
+        self._emit(
+            TextAppended(
+                job_id=turn.job_id,
+                message_id=turn.message_id,
+                reasoning=reasoning,
+                answer=answer,
+                reasoning_tokens=turn.reasoning_tokens,
+                reasoning_length=turn.reasoning_length,
+                answer_length=turn.answer_length,
+            )
+        )
+        self._save_if_due(turn)
+
+    def _end_reasoning(self, turn: _Turn, reason: ReasoningEndReason) -> None:
+        turn.reasoning_open = False
+        if turn.reasoning_seconds is None:
+            turn.reasoning_seconds = max(0.0, self.clock() - turn.started)
+        self._emit(ReasoningEnded(turn.job_id, turn.message_id, reason, turn.reasoning_seconds))
+
+    def _save_if_due(self, turn: _Turn) -> None:
+        if turn.kind == "summary" or not turn.dirty:
+            return
+        now = self.clock()
+        if now - turn.last_save < self.save_interval:
+            return
+        turn.last_save = now
+        turn.dirty = False
+        reasoning, answer = turn.text()
+        try:
+            self.store.save_streaming(turn.message_id, answer, reasoning)
+        except HearthError as exc:
+            # Keep answering: the final save may still work, and says so if not.
+            log.warning("streaming save failed: %s (%s)", exc, exc.detail)
+        except Exception:
+            log.exception("streaming save failed")
+
+    def _end(self, turn: _Turn, state: EndState, stats: TurnStats, *, error: str = "") -> None:
+        """Store the end state once and tell the listeners (lock held)."""
+        self._turn = None
+        reasoning, answer = turn.text()
+        if turn.reasoning_open and reasoning:
+            self._end_reasoning(turn, "turn_end")
+        if turn.kind == "summary":
+            self._end_summary(turn, state, stats, answer, error)
+            return
+        extra: dict[str, Any] = {}
+        if turn.reasoning_seconds is not None and reasoning:
+            extra["reasoning_seconds"] = round(turn.reasoning_seconds, 1)
+        if turn.engine is not None:
+            extra["engine"] = {
+                "kind": turn.engine.kind,
+                "name": turn.engine.name,
+                "model_id": turn.engine.model_id,
+                "location": turn.engine.location,
+            }
+        stored: StoredMessage | None = None
+        try:
+            provenance = build_provenance(
+                _model_record(turn.engine),
+                turn.request.params,
+                stats,
+                finish_reason=state,
+                error=error,
+                extra=extra,
+            )
+            stored = self.store.finish_message(
+                turn.message_id,
+                content=answer,
+                reasoning=reasoning,
+                state=state,
+                provenance=provenance,
+            )
+        except HearthError as exc:
+            log.error("saving the finished answer failed: %s (%s)", exc, exc.detail)
+            error = error or str(exc)
+        except Exception as exc:
+            log.exception("saving the finished answer failed")
+            error = error or f"The answer could not be saved: {exc}"
+        self._emit(
+            TurnEnded(
+                job_id=turn.job_id,
+                kind=turn.kind,
+                conversation_id=turn.conversation_id,
+                message_id=turn.message_id,
+                state=state,
+                stats=stats,
+                message=stored,
+                error=error,
+            )
+        )
+
+    def _end_summary(
+        self, turn: _Turn, state: EndState, stats: TurnStats, summary: str, error: str
+    ) -> None:
+        summary = summary.strip()
+        new_id = ""
+        if state in ("finished", "length") and summary:
+            try:
+                conversation = self.store.create_conversation(title=turn.summary_title)
+                text = f"{turn.summary_intro}\n\n{summary}" if turn.summary_intro else summary
+                self.store.add_message(conversation.id, None, "system", text)
+                new_id = conversation.id
+            except HearthError as exc:
+                log.error("saving the summary failed: %s (%s)", exc, exc.detail)
+                state, error = "failed", str(exc)
+        elif state in ("finished", "length"):
+            state, error = "failed", "The model gave no summary. Try again."
+        self._emit(
+            TurnEnded(
+                job_id=turn.job_id,
+                kind="summary",
+                conversation_id=turn.conversation_id,
+                message_id="",
+                state=state,
+                stats=stats,
+                error=error,
+                new_conversation_id=new_id,
+            )
+        )
+
+    def _emit(self, event: SessionEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("a session listener failed on %s", type(event).__name__)

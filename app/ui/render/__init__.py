@@ -1,0 +1,72 @@
+"""Markdown, code and math in an assistant answer, turned into HTML that QTextDocument shows.
+
+From pure to Qt:
+
+* ``markdown`` (:func:`render_markdown`): markdown-it-py (CommonMark + tables +
+  strikethrough) with raw HTML disabled, because model output is untrusted. Every style is
+  inline, so the HTML looks right wherever it is inserted. Code is highlighted by Pygments
+  under a header with the language and a ``hearth-copy:N`` link (``N`` indexes
+  :func:`copyable_code_blocks`). Text the parser would take long over (a huge paragraph) is
+  shown as plain text instead; see ``markdown.MAX_MARKDOWN_BLOCK_CHARS``.
+* ``math_syntax``: the ``$…$`` / ``\\[…\\]`` rules, linear in the paragraph.
+* ``math_layout`` and ``math_html``: ziamath lays a formula out as SVG; a formula the math
+  font cannot draw becomes readable Unicode; one too long or nested too deep for either is
+  shown as its source. A ``hearth-math:`` URL carries everything needed to draw it again.
+* ``streaming`` (:class:`IncrementalRenderer`): finished blocks rendered once, only the open
+  tail again, with a size cap, so one update costs the same at 1k and at 1M characters.
+* ``images`` (:func:`math_image`, :func:`register_math_resources`): Qt's SVG renderer
+  rasterises formulas; the view registers them before inserting HTML, or answers
+  ``loadResource`` on demand::
+
+      class AnswerBrowser(QTextBrowser):
+          def loadResource(self, kind, url):
+              if url.scheme() == MATH_URL_SCHEME:
+                  return math_image(url, self.devicePixelRatioF())
+              return super().loadResource(kind, url)
+"""
+
+from app.ui.render.images import _rasterise, math_image, register_math_resources
+from app.ui.render.markdown import (
+    COPY_URL_SCHEME,
+    SAFE_LINK_SCHEMES,
+    copy_index_from_url,
+    copyable_code_blocks,
+    render_markdown,
+)
+from app.ui.render.math_html import latex_to_text
+from app.ui.render.math_layout import (
+    MATH_URL_SCHEME,
+    MAX_FORMULA_CHARS,
+    FormulaImage,
+    _formula_for_mode,
+    _parse_math_url,
+    _ziamath,
+    formula_image,
+)
+from app.ui.render.streaming import IncrementalRenderer, RenderUpdate
+from app.ui.render.theme import RenderTheme, dark_theme, light_theme, theme_for
+
+__all__ = [
+    "COPY_URL_SCHEME",
+    "MATH_URL_SCHEME",
+    "MAX_FORMULA_CHARS",
+    "SAFE_LINK_SCHEMES",
+    "FormulaImage",
+    "IncrementalRenderer",
+    "RenderTheme",
+    "RenderUpdate",
+    "_formula_for_mode",
+    "_parse_math_url",
+    "_rasterise",
+    "_ziamath",
+    "copy_index_from_url",
+    "copyable_code_blocks",
+    "dark_theme",
+    "formula_image",
+    "latex_to_text",
+    "light_theme",
+    "math_image",
+    "register_math_resources",
+    "render_markdown",
+    "theme_for",
+]

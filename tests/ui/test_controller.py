@@ -1,0 +1,118 @@
+"""The thin controller over ChatSession: the defects it fixes, with the real window and host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.core.chat import SamplingParams
+from app.core.paths import AppPaths
+from app.core.settings import Settings
+from app.core.store import ChatStore
+from app.ui.chat_view import AssistantMessageWidget, UserMessageWidget
+from app.ui.main_window import MainWindow
+from app.workers.inference import InferenceClient
+
+SHORT = SamplingParams(max_tokens=24, temperature=0.0, seed=3)
+ENDLESS = SamplingParams(max_tokens=100000, temperature=0.8, seed=3)
+
+
+@pytest.fixture
+def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
+    store = ChatStore.open(isolated_app_dirs.database)
+    yield store
+    store.close()
+
+
+def make_window(qtbot: QtBot, store: ChatStore, params: SamplingParams) -> MainWindow:
+    settings = Settings(sampling=params, context_length=2048, threads=2)
+    window = MainWindow(settings=settings, store=store, client=InferenceClient())
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def load_tiny(qtbot: QtBot, window: MainWindow, model: Path) -> None:
+    with qtbot.waitSignal(window.client.model_loaded, timeout=30000):
+        window.load_model(str(model))
+
+
+def answers(window: MainWindow) -> list[AssistantMessageWidget]:
+    return [w for w in window.chat_view.messages if isinstance(w, AssistantMessageWidget)]
+
+
+def test_regenerate_or_edit_without_a_model_says_so_and_saves_nothing(
+    qtbot: QtBot, store: ChatStore
+) -> None:
+    conversation = store.create_conversation("Earlier chat")
+    question = store.add_message(conversation.id, None, "user", "What is 6 x 7?")
+    store.add_message(conversation.id, question.id, "assistant", "42")
+    window = make_window(qtbot, store, SHORT)
+    window.open_conversation(conversation.id)
+    before = store.count_messages()
+    [answer] = answers(window)
+    for _click in range(3):
+        qtbot.mouseClick(answer.regenerate_button, Qt.MouseButton.LeftButton)
+    assert "Load a model first" in window.message_bar.label.text()
+    [user] = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+    window.controller.edit(user.message_id, "What is 7 x 6?")
+    assert store.count_messages() == before
+    assert [m.content for m in store.active_path(conversation.id)] == ["What is 6 x 7?", "42"]
+    assert not window.controller.is_generating
+    assert window.send_button.isVisible() and not window.stop_button.isVisible()
+    window.close()
+
+
+def test_a_failed_summary_leaves_the_generating_state(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(qtbot, store, SHORT)
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000):
+        window.controller.send("Remember the number 42")
+    session = window.controller.session
+    summarise = session.summarise
+    # A summary request that cannot fit the context fails in the engine.
+    monkeypatch.setattr(session, "summarise", lambda _prompt, **kw: summarise("word " * 6000, **kw))
+    with qtbot.waitSignal(window.controller.summary_finished, timeout=30000) as done:
+        assert window.controller.summarise_and_continue()
+    assert done.args[0] == ""
+    assert not window.controller.is_generating
+    assert window.send_button.isVisible() and not window.stop_button.isVisible()
+    assert "too long" in window.message_bar.label.text()
+    assert len(store.list_conversations()) == 1
+    # And the window still answers.
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=30000) as again:
+        window.controller.send("Still there?")
+    assert again.args[0] in ("finished", "length")
+    window.close()
+
+
+def test_the_answer_is_saved_while_it_streams_in_the_window(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, ENDLESS)
+    load_tiny(qtbot, window, tiny_model_f32)
+    with qtbot.waitSignal(window.controller.text_arrived, timeout=30000):
+        window.controller.send("Tell me a long story")
+    [answer] = answers(window)
+
+    def stored() -> str:
+        message = store.get_message(answer.message_id)
+        assert message.state == "streaming", "the turn ended before the saves were seen"
+        return message.reasoning + message.content
+
+    qtbot.waitUntil(lambda: len(stored()) > 0, timeout=30000)
+    first = stored()
+    # A second save, a second or so later, holds more: the row grows before the end.
+    qtbot.waitUntil(lambda: len(stored()) > len(first), timeout=30000)
+    assert stored().startswith(first)
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=5000) as finished:
+        window.controller.stop()
+    assert finished.args[0] == "stopped"
+    assert store.get_message(answer.message_id).state == "stopped"
+    window.close()
