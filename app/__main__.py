@@ -3,7 +3,7 @@
 python -m app [--model PATH] [--data-dir DIR]      the desktop app
 python -m app --self-test [--model PATH]           headless smoke test (also frozen)
 python -m app --version
-python -m app chat | chats | models | bench | serve ...    see ``--help`` of each
+python -m app chat | chats | models | bench | serve | dataset ...    see ``--help`` of each
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from app import APP_NAME
 if TYPE_CHECKING:
     from app.core.instance import HolderKind
 
-SUBCOMMANDS = ("chat", "chats", "models", "bench", "serve")
+SUBCOMMANDS = ("chat", "chats", "models", "bench", "serve", "dataset")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     apply_global_options(args)
+    from app.core.errors import HearthError
+
+    try:
+        return _dispatch(args)
+    except HearthError as exc:
+        # E.g. a data folder that cannot be created or made private: a sentence, not a
+        # traceback (the CLI and the GUI's start both end up here).
+        print(f"hearth: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.version:
         from app.cli.info import print_version
 

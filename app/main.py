@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from app.core.paths import AppPaths, app_paths, resource_path
 from app.core.settings import Settings, load_settings, save_settings
 
 log = logging.getLogger(__name__)
+
+#: Seconds the engine host's thread gets, after the window closed, to finish what it runs.
+HOST_GRACE_S = 3.0
 
 
 class Application:
@@ -168,10 +172,13 @@ class Application:
 
         self.client.model_loaded.connect(send)
 
-    def shutdown(self) -> None:
-        # Stop generation first (the window may already have), then downloads (their
-        # .part files are kept for the next start), then the network and the store. The local
-        # API goes before all of them: its streams end with an error event, its port closes.
+    def shutdown(self) -> bool:
+        """Tear down in order; False if the engine host's thread is still busy after it.
+
+        Stop generation first (the window may already have), then downloads (their .part
+        files are kept for the next start), then the network and the store. The local API
+        goes before all of them: its streams end with an error event, its port closes.
+        """
         self.local_api.stop()
         self.client.shutdown(timeout_ms=1000)
         self.downloads.shutdown(timeout_ms=5000)
@@ -179,11 +186,25 @@ class Application:
         close = getattr(self.store, "close", None)
         if callable(close):
             close()
+        # A render or load that was running when we quit has had its cancel; a template
+        # render ends within its 2 s budget. Whatever the host thread still does after
+        # this grace cannot touch the closed store: the caller exits without it.
+        return bool(self.client.host.close(timeout=HOST_GRACE_S))
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    paths = app_paths().ensure()
+    from app.core.errors import HearthError
+
+    try:
+        paths = app_paths().ensure()
+    except HearthError as exc:
+        # Nothing is set up yet (the log folder may be the problem): say it on stderr and,
+        # for someone who double-clicked, in a box.
+        sys.stderr.write(f"hearth: {exc}\n")
+        _show_start_error(str(exc))
+        return 2
     configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)))
+    close_on_signals = _CloseOnSignals()
     from app.core.instance import DataDirBusyError, DataDirLock
 
     # One writer per data folder: a second launch brings the first window forward and
@@ -201,17 +222,13 @@ def run_gui(args: argparse.Namespace) -> int:
 
         settings = replace(settings, offline=True)
     log.info("Hearth %s starting (data in %s)", __version__, paths.data)
-    from app.core.errors import HearthError
-
     try:
         app = Application(paths, settings, model=getattr(args, "model", None))
     except HearthError as exc:
         # E.g. an unusable data directory: say so with the path, then exit.
         log.error("start-up failed: %s (%s)", exc, exc.detail)
-        from PySide6.QtWidgets import QApplication, QMessageBox
-
-        _qt = QApplication.instance() or QApplication(sys.argv[:1])
-        QMessageBox.critical(None, APP_NAME, str(exc))
+        sys.stderr.write(f"hearth: {exc}\n")
+        _show_start_error(str(exc))
         data_lock.release()
         return 2
     app.start()
@@ -219,8 +236,71 @@ def run_gui(args: argparse.Namespace) -> int:
 
     activation = ActivationServer(paths.data, app.window)
     activation.listen()
+    close_on_signals.attach(app)
     code = app.qt_app.exec()
     activation.close()
-    app.shutdown()
+    stopped = app.shutdown()
     data_lock.release()  # last: the store is closed
+    if not stopped:
+        # The engine thread is still inside llama.cpp (a model load ignores cancel):
+        # letting the interpreter finalize around it can abort the process. Everything
+        # of ours is closed and saved, so leave now, with the window's exit code.
+        log.warning("the engine thread is still busy at exit; leaving without waiting")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(code))
     return int(code)
+
+
+class _CloseOnSignals:
+    """SIGTERM (log-out, ``kill``) and Ctrl+C close the window as the user would.
+
+    The window's close saves the live answer and stops the engine; Qt then quits and
+    :func:`run_gui` shuts down in order. Installed before anything starts, so a signal
+    during start-up is remembered and acted on once the window exists. Python runs signal
+    handlers only when it gets control, so a timer wakes it a few times a second.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._app: Application | None = None
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, self._handle)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        log.info("signal %d: closing the window", signum)
+        self.requested = True
+        if self._app is not None:
+            self._close_soon(self._app)
+
+    @staticmethod
+    def _close_soon(app: Application) -> None:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, app.window.close)
+
+    def attach(self, app: Application) -> None:
+        from PySide6.QtCore import QTimer
+
+        self._app = app
+        wake = QTimer(app.qt_app)
+        wake.setInterval(200)
+        wake.timeout.connect(lambda: None)
+        wake.start()
+        if self.requested:
+            self._close_soon(app)
+
+
+def _show_start_error(message: str) -> None:
+    """The start-up failure in a box (plain text: it may quote a path); none when headless."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.ui.plain import plain_message_box
+    from app.ui.single_instance import HEADLESS_PLATFORMS
+
+    _qt = QApplication.instance() or QApplication(sys.argv[:1])
+    if QGuiApplication.platformName() in HEADLESS_PLATFORMS:
+        return  # tests and CI: nobody would click the box away
+    plain_message_box(None, QMessageBox.Icon.Critical, APP_NAME, message).exec()

@@ -3,8 +3,9 @@
 # print the path of a directory holding the binaries. Used by `python -m app bench --anchor`.
 #
 #   DIR=$(scripts/build_llama_bench.sh)        # stdout: the directory, nothing else
-#   $DIR/run-wheel-bench  -m model.gguf ...     # llama-bench on the SHIPPED wheel's libraries
-#   $DIR/native/bin/llama-bench -m ...          # llama-bench from a -march=native build
+#   $DIR/wheel/bin/llama-bench    llama-bench to run on the SHIPPED wheel's libraries
+#   $DIR/native/bin/llama-bench   llama-bench from a -march=native build
+# (app/core/anchor.py sets LD_LIBRARY_PATH and the working directory for each.)
 #
 # "wheel" build: llama-bench and its common code are compiled with the wheel's flags but
 # with no CPU backend of their own (GGML_CPU=OFF). At run time it loads the shipped wheel's
@@ -70,7 +71,7 @@ build() {  # build <name> <cmake flags...>
 build wheel -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU=OFF
 # The wheel's libraries must win over the ones built alongside (same sources, but we
 # want the shipped binaries): the wrapper puts them first and runs from their folder.
-rm -f "$work/out/wheel/bin/"lib*.so*
+rm -f "$work/out/wheel/bin/"libllama.so* "$work/out/wheel/bin/"libggml*.so*
 if [[ "$NATIVE" == 1 ]]; then
     build native -DGGML_NATIVE=ON -DGGML_BACKEND_DL=OFF
 fi

@@ -40,8 +40,8 @@ def test_only_the_engine_imports_llama_cpp_and_lazily(path: Path) -> None:
     for module, line, top in imported_modules(path):
         if module.split(".")[0] != "llama_cpp":
             continue
-        assert path == APP / "core" / "engine.py", f"{path}:{line} imports llama_cpp"
-        assert not top, f"engine.py:{line} imports llama_cpp at module level"
+        assert path == APP / "core" / "engines" / "native.py", f"{path}:{line} imports llama_cpp"
+        assert not top, f"engines/native.py:{line} imports llama_cpp at module level"
 
 
 HTTP_CLIENTS = {"httpx", "httpcore", "urllib3", "requests", "http", "aiohttp", "socket", "ssl"}

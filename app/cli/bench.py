@@ -38,6 +38,8 @@ EXIT_FAILED = 1
 
 #: Histories (prompt tokens) after which the turn-2 TTFT is measured.
 HISTORY_LENGTHS = (512, 2048, 4096)
+#: Depth of the deep decode figures: llama-bench's tg64 at -d 4096 is measured there too.
+DEEP_DEPTH = 4096
 HEARTBEAT_MS = 5
 
 
@@ -60,8 +62,8 @@ class BenchConfig:
     @classmethod
     def for_mode(cls, quick: bool) -> BenchConfig:
         if quick:
-            return cls(True, 4608, 512, 24, 16, 3000, 1, 1, 1, 16, 0.0, 16)
-        return cls(False, 4608, 512, 64, 64, 3000, 3, 2, 3, 32, 0.5, 256)
+            return cls(True, 4608, 512, 24, 16, DEEP_DEPTH, 1, 1, 1, 16, 0.0, 16)
+        return cls(False, 4608, 512, 64, 64, DEEP_DEPTH, 3, 2, 3, 32, 0.5, 256)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -92,6 +94,20 @@ def add_parser(subparsers: Any) -> None:
         action="store_true",
         help="only the api section: the local API vs the engine direct, and 4 clients",
     )
+    parser.add_argument(
+        "--engine",
+        dest="engine_url",
+        metavar="URL",
+        help="only the remote section: Hearth's remote engine vs a bare client on this server "
+        "(key from HEARTH_ENGINE_KEY)",
+    )
+    parser.add_argument("--engine-model", metavar="ID", help="the server's model (default: first)")
+    parser.add_argument(
+        "--anchor",
+        action="store_true",
+        help="also run llama.cpp's own llama-bench (shipped wheel and native builds, built "
+        "once per machine) on the same file, threads and depths, and report the ratios",
+    )
     parser.add_argument("--heartbeat-child", metavar="FILE", help=argparse.SUPPRESS)
 
 
@@ -104,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
     configure_logging(paths.logs, debug=bool(getattr(args, "debug", False)))
     config = BenchConfig.for_mode(bool(args.quick))
     model_arg = args.bench_model or getattr(args, "model", None)
+    if getattr(args, "engine_url", None):
+        return _remote_bench(args, paths.network_log)
     try:
         model, model_note = _resolve_model(model_arg, config, paths.cache / "bench")
         threads = _threads(args.threads)
@@ -130,7 +148,9 @@ def run(args: argparse.Namespace) -> int:
         command += f" --model {model_arg}"
     if args.threads:
         command += f" --threads {args.threads}"
-    table = markdown_table(report, command)
+    if getattr(args, "anchor", False):
+        command += " --anchor"
+    table = markdown_table(report, command) + str(report.info.pop("anchor_markdown", ""))
     print(table)
     missing = report.missing_keys()
     if missing:
@@ -145,6 +165,35 @@ def run(args: argparse.Namespace) -> int:
 
         write_chart(report.series, out / "tok_s_by_position.png")
     return EXIT_FAILED if missing else EXIT_OK
+
+
+def _remote_bench(args: argparse.Namespace, network_log: Path) -> int:
+    """``--engine URL``: the code lives in app.core.engines.remote_bench."""
+    import os
+
+    from app.core.engines.remote_bench import run_remote_bench
+    from app.core.errors import HearthError
+    from app.core.network import NetworkGateway
+
+    gateway = NetworkGateway(log_path=network_log)
+    try:
+        result = run_remote_bench(
+            gateway,
+            args.engine_url,
+            model=args.engine_model or "",
+            api_key=os.environ.get("HEARTH_ENGINE_KEY", ""),
+            runs=2 if args.quick else 3,
+            max_tokens=32 if args.quick else 256,
+        )
+    except HearthError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        gateway.close()
+    print(result.table())
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+    return EXIT_OK
 
 
 def _say(text: str) -> None:
@@ -358,9 +407,25 @@ def _run_all(
         _thread_sweep(model, config, report)
         _say("OMP_WAIT_POLICY default vs passive (GUI heartbeat)")
         _omp_comparison(model, config, threads, args, report)
+    if getattr(args, "anchor", False):
+        _anchor_phase(model, threads, report)
     report.info["duration_s"] = round(time.perf_counter() - started, 1)
     report.info["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
+
+
+def _anchor_phase(model: Path, threads: int, report: Any) -> None:
+    """llama-bench on the same file, threads and depths, and the ratios (issue 19)."""
+    from app.core.bench_anchor import anchor_figures, anchor_markdown, anchor_series, run_anchor
+
+    _say("anchor: llama.cpp's own llama-bench")
+    run = run_anchor(model, threads=threads, say=_say)
+    figures = anchor_figures(report.figures, run.rows.get("wheel", []), run.rows.get("native", []))
+    for key, value in figures.items():
+        report.set(key, value)
+    report.series.update(anchor_series(run))
+    report.info["anchor_seconds"] = {k: round(v, 1) for k, v in run.seconds.items()}
+    report.info["anchor_markdown"] = anchor_markdown(report.figures, run)
 
 
 def _ratio(report: Any, a: str, b: str) -> float:

@@ -28,6 +28,7 @@ from types import FrameType
 from typing import Any
 
 from app.cli.chats import resolve_conversation
+from app.cli.term import for_terminal
 from app.core.chat import SamplingParams
 from app.core.engines.base import Engine
 from app.core.errors import HearthError
@@ -197,6 +198,7 @@ class _Output:
     def _write(self, stream: Any, text: str) -> None:
         if self.closed and stream is sys.stdout:
             return
+        text = for_terminal(text)  # model output: no escape sequences reach the terminal
         try:
             stream.write(text)
             stream.flush()

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
+from app.cli.term import for_terminal
 from app.core.errors import HearthError, StoreError
 from app.core.export import (
     EXPORT_FORMATS,
@@ -34,17 +34,6 @@ from app.core.export import (
 from app.core.logsetup import configure_logging
 from app.core.paths import app_paths
 from app.core.store import ChatOps, ChatStore, ConversationSummary
-
-# C0 controls but newline and tab, DEL and the C1 controls (0x9b is a one-byte CSI).
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_LINE_BREAKS = re.compile("[\n\t\u2028\u2029]")
-
-
-def for_terminal(text: str, *, one_line: bool = False) -> str:
-    """``text`` safe to print: control characters become U+FFFD (and line breaks spaces)."""
-    if one_line:
-        text = _LINE_BREAKS.sub(" ", text)
-    return _CONTROLS.sub("\ufffd", text)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -134,7 +123,9 @@ def _export(store: ChatStore, args: argparse.Namespace) -> int:
         path = export_file(store, ids, fmt, Path(args.output))
         print(f"Exported to {path}", file=sys.stderr)
     else:
-        sys.stdout.write(export_text(store, ids, fmt))
+        text = export_text(store, ids, fmt)
+        # To a terminal, chat text is filtered; piped to a file it stays exact.
+        sys.stdout.write(for_terminal(text) if sys.stdout.isatty() else text)
     return 0
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
+from app.cli.term import for_terminal
 from app.core.errors import CancelledError, HearthError
 
 EXIT_OK = 0
@@ -123,11 +124,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _out(text: str = "") -> None:
-    print(text, flush=True)
+    # Model names come from GGUF metadata and file names from anyone: filtered.
+    print(for_terminal(text), flush=True)
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+    print(for_terminal(text), file=sys.stderr, flush=True)
 
 
 def _duration(seconds: float | None) -> str:
@@ -143,7 +145,7 @@ class ProgressPrinter:
     """Terminal progress: one updating line on a TTY, periodic plain lines otherwise."""
 
     def __init__(self, label: str, stream: IO[str] | None = None) -> None:
-        self.label = label
+        self.label = for_terminal(label, one_line=True)
         self.stream = stream if stream is not None else sys.stdout
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._last_phase = ""

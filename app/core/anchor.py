@@ -101,8 +101,9 @@ def command(
     env = dict(os.environ)
     if which == "wheel":
         lib = wheel_lib_dir()
+        # The wheel's libllama/libggml first; llama-bench's own helper libraries after.
         env["LD_LIBRARY_PATH"] = os.pathsep.join(
-            p for p in (str(lib), env.get("LD_LIBRARY_PATH", "")) if p
+            p for p in (str(lib), str(binary.parent), env.get("LD_LIBRARY_PATH", "")) if p
         )
         cwd = lib  # ggml looks for CPU variant modules in the working directory
     else:
@@ -121,7 +122,7 @@ def run(
     n_prompt: int = 512,
     n_gen: int = 64,
     depths: Sequence[int] = (0,),
-    flash_attn: Sequence[int] = (0, 1),
+    flash_attn: Sequence[bool] = (False, True),
     cache_types: Sequence[str] = ("f16",),
     repetitions: int = 3,
     cancel: CancelToken | None = None,
@@ -131,7 +132,7 @@ def run(
         "-p", str(n_prompt) if n_prompt else "0",
         "-n", str(n_gen) if n_gen else "0",
         "-d", ",".join(str(d) for d in depths),
-        "-fa", ",".join(str(f) for f in flash_attn),
+        "-fa", ",".join("on" if f else "off" for f in flash_attn),
         "-ctk", ",".join(cache_types),
         "-ctv", ",".join(cache_types),
         "-r", str(repetitions),

@@ -617,8 +617,15 @@ class FitVerdict:
         return self.fit == "fits"
 
 
-def estimate_ram(model: CatalogEntry | Any, n_ctx: int) -> RamEstimate:
+def estimate_ram(
+    model: CatalogEntry | Any, n_ctx: int, *, samples: int = 1, sample_tokens: int = 0
+) -> RamEstimate:
     """Weights (the file, memory-mapped) + KV cache at ``n_ctx`` + runtime overhead.
+
+    A majority vote (Ask ×N) decodes ``samples`` sequences in one cache: they share the
+    prompt's cells, and each extra sample needs cells for its own ``sample_tokens``, so
+    the cache grows by ``(samples - 1) * sample_tokens`` for each answer to get the room
+    one answer has alone.
 
     Accepts a :class:`CatalogEntry`, or anything with ``size``/``file_size`` and
     ``kv_bytes_per_token`` (an installed model or its GGUF metadata). When the KV shape is
@@ -629,8 +636,9 @@ def estimate_ram(model: CatalogEntry | Any, n_ctx: int) -> RamEstimate:
     per_token = getattr(model, "kv_bytes_per_token", None)
     if not per_token:
         per_token = max(1, math.ceil(28 * 1024 * weights / 1_117_320_576))
-    kv = int(per_token) * max(0, int(n_ctx))
-    return RamEstimate(weights=weights, kv_cache=kv, overhead=RUNTIME_OVERHEAD_BYTES, n_ctx=n_ctx)
+    cells = max(0, int(n_ctx)) + max(0, samples - 1) * max(0, int(sample_tokens))
+    kv = int(per_token) * cells
+    return RamEstimate(weights=weights, kv_cache=kv, overhead=RUNTIME_OVERHEAD_BYTES, n_ctx=cells)
 
 
 def format_bytes(count: int | float) -> str:

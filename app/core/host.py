@@ -528,7 +528,10 @@ class EngineHost:
                 self._emit(pending, event)
         except HearthError as exc:
             log.warning("turn %d failed: %s (%s)", pending.job.id, exc, exc.detail)
-            self._finish(pending, JobFailed(exc, "failed", stats))
+            # An engine may say how the turn ended (a remote stream that dropped mid-answer is
+            # "interrupted", keeping what arrived) and what it had done by then.
+            ended: EndState = getattr(exc, "end_state", "failed")
+            self._finish(pending, JobFailed(exc, ended, getattr(exc, "stats", None) or stats))
             return
         except Exception as exc:
             log.exception("unexpected error during turn %d", pending.job.id)

@@ -11,11 +11,14 @@ Resources (icons, styles, translations, the catalog) are found through
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from app.core.errors import HearthError
 
 APP_DIR_NAME = "Hearth"
 ENV_DATA_DIR = "HEARTH_DATA_DIR"
@@ -48,12 +51,61 @@ class AppPaths:
         return self.models
 
     def ensure(self) -> AppPaths:
-        """Create every directory, private to the user (0700 on POSIX)."""
+        """Create every directory, private to the user (0700 on POSIX).
+
+        Raises :class:`DataDirError` (a sentence naming the folder) when one cannot be
+        created, made private or written to: Hearth keeps chats there, so it cannot run.
+        """
         for directory in (self.data, self.config, self.cache, self.logs, self.models):
-            directory.mkdir(parents=True, exist_ok=True)
-            if os.name == "posix":
-                directory.chmod(0o700)
+            _ensure_private_dir(directory)
         return self
+
+
+class DataDirError(HearthError):
+    """A folder Hearth keeps its data in cannot be created, made private or written."""
+
+
+def _ensure_private_dir(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise DataDirError(
+            f"Hearth cannot create its folder {directory} ({_reason(exc)}). "
+            "Check the permissions of its parent folder, or choose another place with "
+            "--data-dir.",
+            detail=repr(exc),
+        ) from exc
+    if not directory.is_dir():
+        raise DataDirError(
+            f"Hearth cannot use {directory}: it is not a folder. Move it away, or choose "
+            "another place with --data-dir.",
+            detail="not a directory",
+        )
+    if os.name == "posix":
+        try:
+            if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+                directory.chmod(0o700)
+        except OSError as exc:
+            # Usually a folder owned by another user: Hearth could neither keep it private
+            # nor, most likely, write to it.
+            raise DataDirError(
+                f"Hearth cannot make its folder {directory} private ({_reason(exc)}). "
+                "It may belong to another user: fix its owner, or choose another place "
+                "with --data-dir.",
+                detail=repr(exc),
+            ) from exc
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise DataDirError(
+            f"Hearth cannot write to its folder {directory}. Fix its permissions, or choose "
+            "another place with --data-dir.",
+            detail="no write access",
+        )
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__
 
 
 def app_paths() -> AppPaths:

@@ -737,6 +737,12 @@ class ChatSession:
                 "name": turn.engine.name,
                 "model_id": turn.engine.model_id,
                 "location": turn.engine.location,
+                # Flash attention / KV type and how they were chosen (app/core/calibrate.py).
+                **{
+                    key: turn.engine.details[key]
+                    for key in ("flash_attn", "kv_cache_type", "flash_attn_choice")
+                    if key in turn.engine.details
+                },
             }
         stored: StoredMessage | None = None
         try:

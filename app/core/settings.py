@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
 import time
 from dataclasses import dataclass, field, fields, replace
@@ -18,13 +19,22 @@ from typing import Any, Literal, get_args
 import psutil
 
 from app.core.atomic import write_text_atomic
+from app.core.calibrate import CacheType, FlashAttnMode
 from app.core.chat import SamplingParams
+from app.core.errors import SettingsError
 
 log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 1
 MIN_CONTEXT = 4096
 MAX_CONTEXT = 32768
+MAX_THREADS = 256
+#: Longest text setting kept (a system prompt is the long one); longer is ignored.
+MAX_TEXT_SETTING = 100_000
+_INT32_MAX = 2**31 - 1
+_UINT32_MAX = 2**32 - 1
+#: The settings file is small; a bigger one is not read (it would be held in memory).
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024
 
 Theme = Literal["system", "light", "dark"]
 Language = Literal["system", "zh_CN", "en"]
@@ -59,6 +69,10 @@ class Settings:
     api_save_chats: bool = False
     #: Web origins allowed to call the API from a browser (CORS), separated by spaces.
     api_allowed_origins: str = ""
+    #: Flash attention: "auto" measures once per CPU and model which is faster.
+    flash_attention: FlashAttnMode = "auto"
+    #: KV-cache element type; q8_0 and q4_0 need flash attention (forced on for them).
+    kv_cache_type: CacheType = "f16"
 
     def effective_threads(self) -> int:
         return self.threads if self.threads > 0 else default_threads()
@@ -100,18 +114,33 @@ def _coerce(name: str, value: Any, default: Any, annotation: Any) -> Any:
     elif isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, float):
-        ok = is_number
+        ok = is_number and math.isfinite(value)
         value = float(value) if ok else value
     elif isinstance(default, int):
-        ok = is_number and isinstance(value, int)
+        # Every integer setting ends up in a C int somewhere (llama.cpp, Qt).
+        ok = is_number and isinstance(value, int) and abs(value) <= _INT32_MAX
     elif isinstance(default, str):
-        ok = isinstance(value, str)
+        ok = isinstance(value, str) and _is_clean_text(value)
     else:
         ok = default is None and (value is None or isinstance(value, int))
     if ok:
         return value
     log.warning("settings: ignoring bad value for %s", name)
     return default
+
+
+def _is_clean_text(value: str) -> bool:
+    """Text that can be shown, logged and written back: valid UTF-8 and no NUL.
+
+    JSON can spell a lone surrogate (``"\\ud800"``), which no file or widget can hold.
+    """
+    if len(value) > MAX_TEXT_SETTING or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _sampling_from(raw: Any) -> SamplingParams:
@@ -124,7 +153,11 @@ def _sampling_from(raw: Any) -> SamplingParams:
             default = getattr(base, f.name)
             value = raw[f.name]
             if f.name in ("seed", "thinking_budget"):
-                ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+                ok = value is None or (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and 0 <= value <= _UINT32_MAX
+                )
                 values[f.name] = value if ok else default
             else:
                 values[f.name] = _coerce(f"sampling.{f.name}", value, default, None)
@@ -139,6 +172,8 @@ def settings_from_dict(raw: Any) -> Settings:
         "theme": Theme,
         "language": Language,
         "source_preference": SourcePreference,
+        "flash_attention": FlashAttnMode,
+        "kv_cache_type": CacheType,
     }
     values: dict[str, Any] = {}
     for f in fields(Settings):
@@ -155,6 +190,12 @@ def settings_from_dict(raw: Any) -> Settings:
     if not 1024 <= settings.api_port <= 65535:
         log.warning("settings: ignoring bad value for api_port")
         settings = replace(settings, api_port=base.api_port)
+    if not 0 <= settings.threads <= MAX_THREADS:
+        log.warning("settings: ignoring bad value for threads")
+        settings = replace(settings, threads=base.threads)
+    if not (settings.font_point_size == 0 or 4 <= settings.font_point_size <= 96):
+        log.warning("settings: ignoring bad value for font_point_size")
+        settings = replace(settings, font_point_size=base.font_point_size)
     return settings
 
 
@@ -165,20 +206,29 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 
 
 def load_settings(path: Path) -> Settings:
-    """Read settings; a missing file gives defaults, an unreadable one is kept aside."""
+    """Read settings; a missing file gives defaults, an unreadable one is kept aside.
+
+    Never raises: whatever is in the file (bytes that are not UTF-8, JSON nested too
+    deep, numbers too long, text no widget can show), Hearth starts with defaults for
+    what it cannot use, and says so in the log.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_SETTINGS_BYTES:
+            _move_aside(path, "is too large")
+            return Settings()
+        data = path.read_bytes()
     except FileNotFoundError:
         return Settings()
     except OSError as exc:
         log.warning("settings: cannot read %s (%s); using defaults", path, exc)
         return Settings()
     try:
-        raw = json.loads(text)
-    except json.JSONDecodeError:
-        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        log.warning("settings: %s is not valid JSON; moved aside to %s", path, aside)
-        path.replace(aside)
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        _move_aside(path, "is not UTF-8 text")
+        return Settings()
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        _move_aside(path, "is not valid JSON")
         return Settings()
     version = raw.get("version") if isinstance(raw, dict) else None
     if isinstance(version, int) and version > SETTINGS_VERSION:
@@ -186,5 +236,27 @@ def load_settings(path: Path) -> Settings:
     return settings_from_dict(raw)
 
 
+def _move_aside(path: Path, problem: str) -> None:
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        path.replace(aside)
+    except OSError as exc:
+        log.warning(
+            "settings: %s %s; using defaults (cannot move it aside: %s)", path, problem, exc
+        )
+        return
+    log.warning("settings: %s %s; moved aside to %s, using defaults", path, problem, aside)
+
+
 def save_settings(path: Path, settings: Settings) -> None:
-    write_text_atomic(path, json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False))
+    """Write settings atomically; a failure is a ``SettingsError`` with a sentence."""
+    try:
+        text = json.dumps(settings_to_dict(settings), indent=2, ensure_ascii=False)
+        write_text_atomic(path, text)
+    except (OSError, UnicodeEncodeError, ValueError) as exc:
+        log.warning("settings: cannot save %s: %s", path, exc)
+        raise SettingsError(
+            f"Hearth could not save your settings to {path}. Check that the folder is "
+            "writable and the disk is not full.",
+            detail=repr(exc),
+        ) from exc

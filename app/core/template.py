@@ -114,6 +114,8 @@ class ChatTemplate:
     limits: RenderLimits = field(default_factory=RenderLimits, repr=False, compare=False)
     # Compiled once here, so a syntax error surfaces when the model loads, not mid-chat.
     _compiled: jinja2.Template = field(init=False, repr=False, compare=False)
+    # Set once a render went over its limits: later renders use the built-in format.
+    _over_budget: bool = field(init=False, repr=False, compare=False, default=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", _compile(self.source))
@@ -147,11 +149,17 @@ class ChatTemplate:
             partial = history.pop()
         notice = ""
         try:
+            if self._over_budget:
+                raise ChatTemplateError("over budget before", detail="limit: earlier render")
             text = self._render_history(history, system_prompt, cancel)
             is_r1 = self.is_r1
         except ChatTemplateError as exc:
             if not self.from_gguf:
                 raise
+            if exc.detail.startswith("limit:"):
+                # A template that ran out of time once would cost its whole budget on every
+                # render (fitting a long chat renders several times): use R1 from now on.
+                object.__setattr__(self, "_over_budget", True)
             log.warning("chat template failed on this conversation; using R1: %s", exc.detail)
             notice = (
                 "This model's chat template failed on this conversation; the built-in "

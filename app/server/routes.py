@@ -160,6 +160,8 @@ class ApiContext:
             channel.put_threadsafe(CLOSING)
 
     def _submit_direct(self, request: wire.ChatCompletionRequest, channel: JobChannel) -> Job:
+        if request.n > 1:
+            return self.host.submit_samples(request.turn, request.n, channel.sink, origin="api")
         return self.host.submit_turn(request.turn, channel.sink, origin="api")
 
     # --- models --------------------------------------------------------------------------
@@ -442,7 +444,9 @@ async def chat_completions(request: Request) -> Any:
             headers={"Retry-After": RETRY_AFTER_BUSY},
         )
     try:
-        job = context.submit(parsed, channel)
+        # Several choices are one samples job; saving them as chats is not supported.
+        submit = context._submit_direct if parsed.n > 1 else context.submit
+        job = submit(parsed, channel)
     except QueueFullError as exc:
         context.unregister(channel)
         raise ApiError(

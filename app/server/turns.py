@@ -30,9 +30,11 @@ from app.core.chat import (
     TurnFinished,
     TurnStats,
 )
+from app.core.engines.base import SampleEvent
 from app.core.errors import ContextOverflowError
 from app.core.host import HostClosedError, JobFailed, NoModelLoadedError
 from app.server import wire
+from app.server.choices import SampleChoices
 from app.server.wire import ApiError, ChatCompletionRequest, StopScanner
 
 log = logging.getLogger(__name__)
@@ -185,6 +187,8 @@ class TurnResponse:
         self._created = int(time.time())
         self._outcome = TurnOutcome()
         self._scanner = StopScanner(request.stop)
+        # n > 1: the samples of one job become the choices (app/server/choices.py).
+        self._choices = SampleChoices(request.n, request.stop) if request.n > 1 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         watcher = asyncio.create_task(self._watch(receive))
@@ -258,7 +262,10 @@ class TurnResponse:
                 if isinstance(event, JobFailed):
                     await self._fail(send, failure_error(event))
                     return
-                if isinstance(event, ReasoningDelta):
+                if isinstance(event, SampleEvent):
+                    if self._choices is not None:
+                        self._choices.add(event)
+                elif isinstance(event, ReasoningDelta):
                     reasoning.append(event.text)
                 elif isinstance(event, AnswerDelta):
                     content.append(self._scan(event.text))
@@ -274,6 +281,8 @@ class TurnResponse:
                         finish=finish,
                         stats=event.stats,
                     )
+                    if self._choices is not None:
+                        body["choices"] = self._choices.choices()
                     self._outcome.status = 200
                     self._outcome.bytes_out = await send_json(send, 200, body, self._headers)
                     return
@@ -295,7 +304,9 @@ class TurnResponse:
         headers += [(k.lower().encode(), v.encode()) for k, v in self._headers.items()]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         self._outcome.status = 200
-        await self._write(send, [_sse(self._chunk({"role": "assistant", "content": ""}))])
+        count = self._request.n if self._choices is not None else 1
+        role = {"role": "assistant", "content": ""}
+        await self._write(send, [_sse(self._chunk(role, index=i)) for i in range(count)])
         while True:
             out: list[bytes] = []
             for event in events:
@@ -308,7 +319,11 @@ class TurnResponse:
                     out.append(_sse(error.body()))
                     await self._write(send, out, last=True)
                     return
-                if isinstance(event, ReasoningDelta) and event.text:
+                if isinstance(event, SampleEvent):
+                    if self._choices is not None:
+                        for index, delta, finish in self._choices.stream(event):
+                            out.append(_sse(self._chunk(delta, finish, index=index)))
+                elif isinstance(event, ReasoningDelta) and event.text:
                     out.append(_sse(self._chunk({"reasoning_content": event.text})))
                 elif isinstance(event, AnswerDelta):
                     text = self._scan(event.text)
@@ -318,7 +333,12 @@ class TurnResponse:
                     tail = self._scanner.flush()
                     if tail:
                         out.append(_sse(self._chunk({"content": tail})))
-                    out.append(_sse(self._chunk({}, self._finish_reason(event))))
+                    if self._choices is not None:
+                        self._finish_reason(event)  # records the outcome
+                        for index, delta, finish in self._choices.finish_all():
+                            out.append(_sse(self._chunk(delta, finish, index=index)))
+                    else:
+                        out.append(_sse(self._chunk({}, self._finish_reason(event))))
                     if self._request.include_usage:
                         usage = wire.usage(event.stats)
                         out.append(_sse(self._usage_chunk(usage)))
@@ -329,13 +349,16 @@ class TurnResponse:
                 await self._write(send, out)
             events = [await self._channel.next(), *self._channel.drain()]
 
-    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+    def _chunk(
+        self, delta: dict[str, Any], finish: str | None = None, *, index: int = 0
+    ) -> dict[str, Any]:
         return wire.chunk_body(
             completion_id=self._id,
             model=self._model,
             created=self._created,
             delta=delta,
             finish=finish,
+            index=index,
         )
 
     def _usage_chunk(self, usage: dict[str, Any]) -> dict[str, Any]:

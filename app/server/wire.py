@@ -91,6 +91,10 @@ def bad_request(message: str, *, param: str | None = None, code: str | None = No
     return ApiError(400, message, param=param, code=code or "invalid_request")
 
 
+#: The most choices (``n``) one request may ask for: the samples of one vote.
+MAX_CHOICES = 8
+
+
 @dataclass(frozen=True, slots=True)
 class ChatCompletionRequest:
     """A validated ``POST /v1/chat/completions`` body."""
@@ -100,6 +104,8 @@ class ChatCompletionRequest:
     stream: bool = False
     include_usage: bool = False
     stop: tuple[str, ...] = ()
+    #: How many choices (samples of one job) to answer with.
+    n: int = 1
     #: Fields that were given (for the log: which knobs a client turns, never their text).
     given: tuple[str, ...] = field(default_factory=tuple)
 
@@ -233,13 +239,10 @@ def _refuse_unsupported(body: dict[str, Any]) -> None:
     n = body.get("n")
     if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
         raise bad_request("'n' must be a positive integer.", param="n")
-    if isinstance(n, int) and n > 1:
-        raise bad_request(
-            "'n' greater than 1 is not supported: the local engine writes one answer at a time. "
-            "Send several requests instead.",
-            param="n",
-            code="unsupported_field",
-        )
+    if isinstance(n, int) and n > MAX_CHOICES:
+        # n > 1 is a majority-vote samples job (app/server/choices.py); the engine decodes
+        # at most this many sequences together.
+        raise bad_request(f"'n' may be at most {MAX_CHOICES}.", param="n", code="unsupported_field")
     if body.get("store") not in (None, False):
         raise bad_request(
             "'store' is not supported; see the api_save_chats setting.",
@@ -325,6 +328,7 @@ def parse_chat_request(body: Any, *, n_ctx: int = 0) -> ChatCompletionRequest:
         stream=stream,
         include_usage=include_usage,
         stop=_stop(body.get("stop")),
+        n=body["n"] if isinstance(body.get("n"), int) else 1,
         given=tuple(sorted(k for k in body if k not in ("messages", "model"))),
     )
 
@@ -386,10 +390,11 @@ def chunk_body(
     delta: dict[str, Any] | None,
     finish: str | None = None,
     usage_value: dict[str, Any] | None = None,
+    index: int = 0,
 ) -> dict[str, Any]:
     choices: list[dict[str, Any]] = []
     if delta is not None:
-        choices.append({"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None})
+        choices.append({"index": index, "delta": delta, "finish_reason": finish, "logprobs": None})
     body: dict[str, Any] = {
         "id": completion_id,
         "object": "chat.completion.chunk",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import render
+from app.ui.plain import PlainLabel
 
 #: Messages are identified by the store's ids (strings).
 MessageId = str
@@ -37,7 +38,13 @@ MessageId = str
 #: shown block by block, RENDER_STEP_CHARS per event-loop turn (a 1 MB answer in one
 #: piece is one giant layout; in steps the window stays responsive throughout).
 FULL_RENDER_MAX_CHARS = 200_000
-RENDER_STEP_CHARS = 32_000
+RENDER_STEP_CHARS = 8_000
+#: A long chat opens with only its newest messages built (a screenful plus a margin);
+#: older ones are built LAZY_BATCH at a time when the user scrolls near the top.
+LAZY_TAIL = 16
+LAZY_BATCH = 8
+#: Older messages are built when the view is within this many viewport heights of the top.
+LAZY_MARGIN_SCREENS = 1.0
 
 _renderer_warmed = False
 
@@ -218,11 +225,11 @@ class MessageWidget(QFrame):
         self.layout_.setSpacing(4)
         self.footer = QHBoxLayout()
         self.footer.setSpacing(2)
-        self.meta = QLabel(self)
+        self.meta = PlainLabel(self)
         self.meta.setObjectName("messageMeta")
         self.meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.prev_branch = _small_button("‹", self.tr("Previous version"), self)
-        self.branch_label = QLabel(self)
+        self.branch_label = PlainLabel(self)
         self.branch_label.setObjectName("branchLabel")
         self.next_branch = _small_button("›", self.tr("Next version"), self)
         for widget in (self.prev_branch, self.branch_label, self.next_branch):
@@ -244,7 +251,7 @@ class UserMessageWidget(MessageWidget):
     def __init__(self, message_id: MessageId, text: str, parent: QWidget | None = None) -> None:
         super().__init__(message_id, "user", parent)
         self.text = text
-        self.body = QLabel(self)
+        self.body = PlainLabel(self)
         self.body.setObjectName("userText")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
@@ -276,7 +283,7 @@ class AssistantMessageWidget(MessageWidget):
         self.answer = AutoHeightBrowser(self)
         self.answer.setObjectName("answerText")
         self.answer.setAccessibleName(self.tr("Answer"))
-        self.note = QLabel(self)
+        self.note = PlainLabel(self)
         self.note.setObjectName("messageNote")
         self.note.setWordWrap(True)
         self.note.setVisible(False)
@@ -502,10 +509,10 @@ class EmptyState(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 48, 24, 24)
         layout.setSpacing(10)
-        self.title = QLabel(self)
+        self.title = PlainLabel(self)
         self.title.setObjectName("emptyTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.subtitle = QLabel(self)
+        self.subtitle = PlainLabel(self)
         self.subtitle.setObjectName("emptySubtitle")
         self.subtitle.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.subtitle.setWordWrap(True)
@@ -576,6 +583,11 @@ class ChatView(QScrollArea):
         self._column.insertWidget(0, self.empty_state)
         self._messages: list[MessageWidget] = []
         self._notices: list[QLabel] = []
+        #: Builders of the older messages not built yet, oldest first (see show_lazily).
+        self._pending: list[tuple[MessageId, Callable[[], None]]] = []
+        #: While older messages are built: where the next widget goes (column, list).
+        self._prepend_at: tuple[int, int] | None = None
+        self._building_older = False
         self._stick_to_bottom = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
@@ -595,6 +607,61 @@ class ChatView(QScrollArea):
                 return widget
         return None
 
+    @property
+    def pending_count(self) -> int:
+        """Older messages of the open chat that are not built yet."""
+        return len(self._pending)
+
+    def show_lazily(self, items: Sequence[tuple[MessageId, Callable[[], None]]]) -> None:
+        """Show a chat's messages, oldest first: each builder adds its message's widget.
+
+        Only the newest LAZY_TAIL are built now; a 600-message chat would otherwise lay
+        out hundreds of rendered answers before the window can paint. The rest are built
+        when the user scrolls up (or all at once by :meth:`build_all`, for find-in-chat).
+        """
+        split = max(0, len(items) - LAZY_TAIL)
+        self._pending = list(items[:split])
+        for _message_id, build in items[split:]:
+            build()
+        if self._pending:
+            self.empty_state.setVisible(False)
+            QTimer.singleShot(0, self, self._maybe_build_older)
+
+    def build_all(self) -> None:
+        """Build every pending older message (find-in-chat needs them all)."""
+        if self._pending:
+            self.build_older(len(self._pending))
+
+    def build_older(self, count: int = LAZY_BATCH) -> int:
+        """Build up to ``count`` older messages above the shown ones; keeps the view still."""
+        if not self._pending or self._building_older:
+            return 0
+        batch = self._pending[-count:]
+        del self._pending[-len(batch) :]
+        bar = self.verticalScrollBar()
+        distance_from_bottom = bar.maximum() - bar.value()
+        first_message = self._column.indexOf(self._messages[0]) if self._messages else -1
+        notices_above = sum(
+            1 for label in self._notices if 0 <= self._column.indexOf(label) < first_message
+        )
+        self._building_older = True
+        # New widgets go below the empty state and any notice above the first message.
+        self._prepend_at = (1 + notices_above if first_message >= 0 else 1, 0)
+        try:
+            for _message_id, build in batch:
+                build()
+        finally:
+            self._prepend_at = None
+            self._building_older = False
+        self._container.adjustSize()
+        layout = self._container.layout()
+        if layout is not None:
+            layout.activate()
+        if not self._stick_to_bottom:
+            # The content grew above what the user is reading: keep that in place.
+            bar.setValue(bar.maximum() - distance_from_bottom)
+        return len(batch)
+
     def set_theme(self, theme: render.RenderTheme) -> None:
         self._theme = theme
         for widget in self._messages:
@@ -603,6 +670,7 @@ class ChatView(QScrollArea):
 
     def clear(self) -> None:
         self._live_timer.stop()
+        self._pending.clear()
         for widget in self._messages:
             self._column.removeWidget(widget)
             widget.deleteLater()
@@ -639,12 +707,16 @@ class ChatView(QScrollArea):
 
         With ``before`` it goes just above that message, otherwise at the end.
         """
-        label = QLabel(text, self._container)
+        label = PlainLabel(text, self._container)
         label.setObjectName("chatNotice")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         anchor = self.message(before) if before else None
         index = self._column.indexOf(anchor) if anchor is not None else -1
+        if index < 0 and self._prepend_at is not None:
+            column_index, list_index = self._prepend_at
+            self._prepend_at = (column_index + 1, list_index)
+            index = column_index
         self._column.insertWidget(index if index >= 0 else self._column.count() - 1, label)
         self._notices.append(label)
         return label
@@ -662,6 +734,9 @@ class ChatView(QScrollArea):
 
     def scroll_to_message(self, message_id: MessageId) -> None:
         widget = self.message(message_id)
+        while widget is None and any(pending == message_id for pending, _ in self._pending):
+            self.build_older()
+            widget = self.message(message_id)
         if widget is not None:
             self._stick_to_bottom = False
             self.ensureWidgetVisible(widget, 0, 40)
@@ -669,8 +744,23 @@ class ChatView(QScrollArea):
     # --- internals ---
     def _add(self, widget: MessageWidget) -> None:
         self.empty_state.setVisible(False)
+        if self._prepend_at is not None:
+            column_index, list_index = self._prepend_at
+            self._column.insertWidget(column_index, widget)
+            self._messages.insert(list_index, widget)
+            self._prepend_at = (column_index + 1, list_index + 1)
+            return
         self._column.insertWidget(self._column.count() - 1, widget)
         self._messages.append(widget)
+
+    def _maybe_build_older(self) -> None:
+        """Build older messages while the view is near the top or the content is short."""
+        if not self._pending or self._building_older:
+            return
+        bar = self.verticalScrollBar()
+        near_top = bar.value() <= self.viewport().height() * LAZY_MARGIN_SCREENS
+        if near_top and self.build_older():
+            QTimer.singleShot(0, self, self._maybe_build_older)
 
     def _wire_branch(self, widget: MessageWidget) -> None:
         message_id = widget.message_id
@@ -698,6 +788,9 @@ class ChatView(QScrollArea):
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
         self._stick_to_bottom = value >= bar.maximum() - 24
+        near_top = value <= self.viewport().height() * LAZY_MARGIN_SCREENS
+        if self._pending and not self._building_older and near_top:
+            QTimer.singleShot(0, self, self._maybe_build_older)
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._stick_to_bottom:

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.core.chat import TurnStats
 from app.core.errors import HearthError
 from app.core.session import (
     BusyError,
     ChatSession,
     HistoryTrimmed,
+    NoModelError,
     PromptProgressed,
     ReasoningEnded,
     SessionEvent,
@@ -81,12 +84,26 @@ class ChatController(QObject):
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
         self._batch.timeout.connect(self._drain)
         self._wake.connect(lambda: self._batch.isActive() or self._batch.start())
-        self.presenter = ChatPresenter(view)
+        self.presenter = ChatPresenter(view, self.describe_stats)
         self._generating = False
         view.regenerate_requested.connect(self.regenerate)
         view.continue_requested.connect(self.continue_answer)
         view.delete_requested.connect(self.delete_message)
         view.branch_requested.connect(self.switch_branch)
+
+    def describe_stats(self, stats: TurnStats, created: float | None = None) -> str:
+        """The small line under an answer: speed, first-token latency, size, time."""
+        parts = []
+        if stats.tokens_per_s:
+            parts.append(self.tr("%1 tok/s").replace("%1", f"{stats.tokens_per_s:.1f}"))
+        if stats.ttft_ms:
+            ttft = self.tr("first token %1 s")
+            parts.append(ttft.replace("%1", f"{stats.ttft_ms / 1000:.2f}"))
+        if stats.generated_tokens:
+            parts.append(self.tr("%n token(s)", "", stats.generated_tokens))
+        if created:
+            parts.append(time.strftime("%H:%M", time.localtime(created)))
+        return " · ".join(parts)
 
     # --- state ---
     @property
@@ -231,6 +248,14 @@ class ChatController(QObject):
             started: TurnStarted = method(*args, **kwargs)
         except NotFoundError:
             return None
+        except BusyError:
+            self.error.emit(
+                self.tr("Hearth is still answering. Wait for it or press Stop, then send again.")
+            )
+            return None
+        except NoModelError:  # nothing was saved
+            self.error.emit(self.tr("No model is loaded. Load a model first."))
+            return None
         except HearthError as exc:
             self.error.emit(str(exc))
             return None
@@ -275,7 +300,13 @@ class ChatController(QObject):
                 self.prompt_progressed.emit(event.done, event.total)
             elif isinstance(event, HistoryTrimmed):
                 if event.conversation_id == self.conversation_id:
-                    self.presenter.add_trim_notice(event)
+                    # The marker goes where the model's view of the chat now begins.
+                    notice = self.tr(
+                        "%n earlier message(s) no longer fit the context and were left out.",
+                        "",
+                        event.dropped,
+                    )
+                    self.view.add_notice(notice, before=event.first_kept_id)
             elif isinstance(event, TurnEnded):
                 self._show_end(event)
         if shown_text:

@@ -186,6 +186,9 @@ class FindBar(QWidget):
     def _search(self, *, keep: int) -> None:
         self._clear_highlights()
         query = self.field.text()
+        if query:
+            # A long chat is built lazily; find-in-chat searches all of it.
+            self.chat_view.build_all()
         self._matches = self._find_all(query) if query else []
         self._signature = self._view_signature()
         if self._matches:

@@ -11,6 +11,7 @@ Its strings keep the ``ChatController`` translation context, where their transla
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +19,6 @@ from PySide6.QtCore import QCoreApplication
 
 from app.core.chat import TurnStats
 from app.core.session import (
-    HistoryTrimmed,
     LiveSnapshot,
     ReasoningEnded,
     SessionEvent,
@@ -27,14 +27,18 @@ from app.core.session import (
     TurnStarted,
 )
 from app.ui.chat_view import AssistantMessageWidget, ChatView
-from app.ui.message_meta import describe_stats, provenance_tooltip
+from app.ui.message_meta import provenance_tooltip
 
 
 class ChatPresenter:
     """The open chat's widgets and the live answer (GUI thread only)."""
 
-    def __init__(self, view: ChatView) -> None:
+    def __init__(
+        self, view: ChatView, describe_stats: Callable[[TurnStats, float | None], str]
+    ) -> None:
         self.view = view
+        #: The stats line under an answer (the controller's, where its translations live).
+        self.describe_stats = describe_stats
         self.live: AssistantMessageWidget | None = None
         #: Characters of (reasoning, answer) the live widget already shows.
         self._shown = (0, 0)
@@ -48,10 +52,16 @@ class ChatPresenter:
         self.clear()
         if not conversation_id:
             return
-        for message in store.active_path(conversation_id):
+        # Built lazily, newest first (ChatView.show_lazily): a long chat opens at once.
+        path = store.active_path(conversation_id)
+        self.view.show_lazily([(m.id, self._builder(store, m, live)) for m in path])
+        self.view.scroll_to_bottom()
+
+    def _builder(self, store: Any, message: Any, live: LiveSnapshot | None) -> Callable[[], None]:
+        def build() -> None:
             if message.role == "system":
                 self.view.add_notice(message.content)
-                continue
+                return
             siblings = store.siblings(message.id)
             if message.role == "user":
                 widget: Any = self.view.add_user_message(message.id, message.content)
@@ -59,7 +69,8 @@ class ChatPresenter:
                 widget = self.view.add_assistant_message(message.id)
                 self._fill_answer(widget, message, live)
             widget.set_branch(siblings.index, siblings.count)
-        self.view.scroll_to_bottom()
+
+        return build
 
     def _fill_answer(
         self, widget: AssistantMessageWidget, message: Any, live: LiveSnapshot | None
@@ -87,7 +98,7 @@ class ChatPresenter:
         stats = provenance.get("stats")
         if isinstance(stats, dict):
             known = {k: v for k, v in stats.items() if k in TurnStats.__dataclass_fields__}
-            widget.meta.setText(describe_stats(TurnStats(**known), message.created))
+            widget.meta.setText(self.describe_stats(TurnStats(**known), message.created))
             widget.meta.setToolTip(provenance_tooltip(provenance))
 
     def start(self, started: TurnStarted, widget: AssistantMessageWidget) -> None:
@@ -131,23 +142,13 @@ class ChatPresenter:
         if widget is not None and widget.message_id == event.message_id:
             widget.close_reasoning(notes.get(event.reason, ""), seconds=event.seconds)
 
-    def add_trim_notice(self, event: HistoryTrimmed) -> None:
-        # The marker goes where the model's view of the chat now begins.
-        notice = QCoreApplication.translate(
-            "ChatController",
-            "%n earlier message(s) no longer fit the context and were left out.",
-            None,
-            event.dropped,
-        )
-        self.view.add_notice(notice, before=event.first_kept_id)
-
     def finish(self, event: TurnEnded) -> None:
         """The turn ended: final render, state, stats line and note."""
         self.view.stop_live_updates()
         widget, self.live = self.live, None
         if widget is None or self.view.message(event.message_id) is not widget:
             return
-        widget.finish(event.state, describe_stats(event.stats, time.time()))
+        widget.finish(event.state, self.describe_stats(event.stats, time.time()))
         if event.message is not None:
             widget.meta.setToolTip(provenance_tooltip(event.message.provenance or {}))
         note = end_note(event)

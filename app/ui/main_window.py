@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -38,6 +37,7 @@ from app.ui.chat_view import ChatView
 from app.ui.controller import ChatController
 from app.ui.find_bar import FindBar
 from app.ui.network_log import NetworkLogDialog
+from app.ui.plain import PlainLabel, plain_message_box
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.sidebar import Sidebar
 from app.workers.inference import InferenceClient
@@ -56,7 +56,7 @@ class ModelBanner(QWidget):
         self.setObjectName("modelBanner")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
-        self.label = QLabel(self)
+        self.label = PlainLabel(self)  # model names and errors: never markup
         self.label.setWordWrap(True)
         self.open_button = QPushButton(self.tr("Open model file…"), self)
         self.open_button.setAccessibleName(self.tr("Open model file"))
@@ -96,7 +96,7 @@ class MessageBar(QWidget):
         self.setObjectName("messageBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 8, 6)
-        self.label = QLabel(self)
+        self.label = PlainLabel(self)  # error sentences may quote names: never markup
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setAccessibleName(self.tr("Message"))
@@ -177,6 +177,23 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.banner)
+        # Per chat: the local model or a remote engine (Settings › Engines), and where the
+        # answers come from; hidden while no remote engine is set up.
+        self.engines: Any = None
+        if gateway is not None:
+            from app.core.paths import app_paths
+            from app.ui.engines_dialog import ChatEngines
+
+            self.engines = ChatEngines(
+                client=client,
+                gateway=gateway,
+                config_dir=app_paths().config,
+                load_local=self.load_model,
+                local_model=lambda: self.settings.last_model,
+                current_chat=lambda: self.controller.conversation_id,
+                parent=chat_column,
+            )
+            column.addWidget(self.engines.picker)
         column.addWidget(self.message_bar)
         self.find_bar = FindBar(self.chat_view, chat_column)
         column.addWidget(self.find_bar)
@@ -204,9 +221,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
         # --- status bar ---
-        self.model_label = QLabel(self)
+        self.model_label = PlainLabel(self)  # a model's name comes from its file
         self.model_label.setObjectName("statusModel")
-        self.speed_label = QLabel(self)
+        self.speed_label = PlainLabel(self)
         self.speed_label.setObjectName("statusSpeed")
         self.speed_label.setAccessibleName(self.tr("Speed of the last answer"))
         self.context_meter = QProgressBar(self)
@@ -227,7 +244,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.speed_label)
         self.statusBar().addPermanentWidget(self.context_meter)
         # The local API (Settings › Local API): its address, and when an API request runs.
-        self.api_label = QLabel(self)
+        self.api_label = PlainLabel(self)
         self.api_label.setObjectName("statusApi")
         self.api_label.setAccessibleName(self.tr("Local API"))
         self.api_label.setVisible(False)
@@ -257,6 +274,9 @@ class MainWindow(QMainWindow):
         )
         self.controller.summary_finished.connect(self._on_summary_finished)
         self.controller.conversation_changed.connect(lambda _id: self.context_meter.hide())
+        if self.engines is not None:
+            self.controller.conversation_changed.connect(self.engines.chat_opened)
+            self.engines.error.connect(self.show_error)
         self.banner.open_requested.connect(self.choose_model_file)
         self.banner.manage_requested.connect(self.show_model_manager)
         client.model_loading.connect(self._on_model_loading)
@@ -401,6 +421,8 @@ class MainWindow(QMainWindow):
             path,
             n_ctx=self.settings.effective_context(),
             n_threads=self.settings.effective_threads(),
+            flash_attn=self.settings.flash_attention,
+            cache_type=self.settings.kv_cache_type,
         )
 
     def attach_model_panel(self, panel: Any) -> None:
@@ -424,8 +446,13 @@ class MainWindow(QMainWindow):
             self.settings,
             chat_overrides=self.controller.chat_overrides(),
             chat_open=bool(self.controller.conversation_id),
+            engines=self.engines.registry if self.engines is not None else None,
+            gateway=self.gateway,
+            model_path=getattr(self.client.model_info, "path", None),
             parent=self,
         )
+        if dialog.engines_page is not None and self.engines is not None:
+            dialog.engines_page.engines_changed.connect(self.engines.refresh)
         dialog.network_log_requested.connect(self.show_network_log)
         dialog.accepted.connect(lambda: self._settings_accepted(dialog))
         self.settings_dialog = dialog
@@ -469,6 +496,8 @@ class MainWindow(QMainWindow):
     def _sync_offline(self) -> None:
         if self.gateway is not None:
             self.gateway.set_offline(self.settings.offline)
+        if getattr(self, "engines", None) is not None:
+            self.engines.picker.update_where()
         offline = self.gateway.offline if self.gateway is not None else self.settings.offline
         self.offline_button.blockSignals(True)
         self.offline_button.setChecked(offline)
@@ -593,12 +622,15 @@ class MainWindow(QMainWindow):
         self.input.setFocus()
 
     def _open_link(self, url: QUrl) -> None:
-        answer = QMessageBox.question(
+        # The link comes from model output: the question shows it as literal text.
+        box = plain_message_box(
             self,
+            QMessageBox.Icon.Question,
             self.tr("Open link"),
             self.tr("Open this link in your browser?\n%1").replace("%1", url.toString()),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )
-        if answer == QMessageBox.StandardButton.Yes:
+        if box.exec() == QMessageBox.StandardButton.Yes:
             QDesktopServices.openUrl(url)
 
     # --- state ---
@@ -646,8 +678,9 @@ class MainWindow(QMainWindow):
         self._update_model_label()
         if warning:
             self.show_error(warning)
-        if self.settings.last_model != str(info.path):
-            self.settings = replace(self.settings, last_model=str(info.path))
+        path = getattr(info, "path", None)  # a remote engine has none
+        if path is not None and self.settings.last_model != str(path):
+            self.settings = replace(self.settings, last_model=str(path))
             self.settings_changed.emit(self.settings)
 
     def _on_model_load_failed(self, message: str) -> None:
@@ -661,6 +694,10 @@ class MainWindow(QMainWindow):
         info = self.client.model_info
         if info is None:
             self.model_label.setText(self.tr("No model loaded"))
+        elif getattr(info, "kind", "local") == "remote":
+            self.model_label.setText(
+                self.tr("%1 · on %2").replace("%1", info.name).replace("%2", info.location)
+            )
         else:
             self.model_label.setText(
                 self.tr("%1 · %2 · context %3 tokens")

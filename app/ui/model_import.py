@@ -9,7 +9,8 @@ Offered files (the file dialog, drag and drop) wait in a queue and are taken one
 3. a copy runs on the :class:`~app.workers.downloads.DownloadWorker` (progress in the
    panel's progress box); registering in place runs as a task (it reads the header again).
 
-A refusal is a sentence in the panel's message area, and nothing is added.
+A refusal is a sentence in the panel's message area, and nothing is added. Its texts are
+translated in the panel's context ("ModelPanel"), where they were before this split.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.catalog import format_bytes
@@ -65,9 +66,9 @@ class ModelImports(QObject):
     def choose_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
             self._panel,
-            self.tr("Import GGUF model"),
+            QCoreApplication.translate("ModelPanel", "Import GGUF model"),
             str(Path.home()),
-            self.tr("GGUF models (*.gguf);;All files (*)"),
+            QCoreApplication.translate("ModelPanel", "GGUF models (*.gguf);;All files (*)"),
         )
         if path:
             self.offer(Path(path))
@@ -112,15 +113,22 @@ class ModelImports(QObject):
                 meta.architecture,
                 meta.file_type,
                 format_bytes(meta.file_size),
-                self.tr("%1 tokens of context").replace("%1", str(meta.context_length))
+                QCoreApplication.translate("ModelPanel", "%1 tokens of context").replace(
+                    "%1", str(meta.context_length)
+                )
                 if meta.context_length
                 else "",
-                "" if meta.has_chat_template else self.tr("no chat template"),
+                ""
+                if meta.has_chat_template
+                else QCoreApplication.translate("ModelPanel", "no chat template"),
             )
             if part
         )
         self._panel.import_label.setText(
-            self.tr("Import “%1” (%2)? Copy it into Hearth's models folder, or use it where it is.")
+            QCoreApplication.translate(
+                "ModelPanel",
+                "Import “%1” (%2)? Copy it into Hearth's models folder, or use it where it is.",
+            )
             .replace("%1", path.name)
             .replace("%2", details)
         )
@@ -156,7 +164,11 @@ class ModelImports(QObject):
             self.progress = (0, path.stat().st_size if path.exists() else 0)
             panel.update_progress_box()
         else:
-            panel.show_message(self.tr("%1 is already being imported.").replace("%1", path.name))
+            panel.show_message(
+                QCoreApplication.translate("ModelPanel", "%1 is already being imported.").replace(
+                    "%1", path.name
+                )
+            )
             self._next()
 
     def skip(self) -> None:
@@ -180,12 +192,16 @@ class ModelImports(QObject):
     def _done(self, model: InstalledModel) -> None:
         self._panel.note_installed(model)
         how = (
-            self.tr("Hearth uses it where it is.")
+            QCoreApplication.translate("ModelPanel", "Hearth uses it where it is.")
             if model.in_place
-            else self.tr("It was copied into Hearth's models folder.")
+            else QCoreApplication.translate(
+                "ModelPanel", "It was copied into Hearth's models folder."
+            )
         )
         self._panel.show_message(
-            self.tr("Imported %1. %2").replace("%1", model.name).replace("%2", how)
+            QCoreApplication.translate("ModelPanel", "Imported %1. %2")
+            .replace("%1", model.name)
+            .replace("%2", how)
         )
 
     # --- the worker's copy -------------------------------------------------------------------

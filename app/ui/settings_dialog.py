@@ -8,9 +8,10 @@ overrides kept in the store).
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,12 +30,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.calibrate import CACHE_TYPES, kv_cache_bytes, needs_flash_attn
 from app.core.chat import SamplingParams
+from app.core.errors import HearthError
 from app.core.paths import app_paths
 from app.core.settings import MAX_CONTEXT, MIN_CONTEXT, Settings, default_context, default_threads
 from app.ui.api_tab import ApiTab
 
 CONTEXT_CHOICES = (4096, 8192, 16384, 32768)
+#: KV bytes per token at f16 when no model is loaded: DeepSeek-R1-Distill-Qwen-1.5B's shape.
+REFERENCE_KV_BYTES_PER_TOKEN = 28 * 1024
 
 
 def sampling_overrides(base: SamplingParams, chosen: SamplingParams) -> dict[str, Any]:
@@ -54,6 +59,20 @@ def apply_overrides(base: SamplingParams, overrides: dict[str, Any] | None) -> S
         return base
 
 
+def _kv_bytes_per_token(model_path: str | Path | None) -> int:
+    """KV bytes per token at f16 from the model's header (the reference shape without one)."""
+    if model_path:
+        try:
+            from app.core.gguf import read_gguf_metadata
+
+            per_token = read_gguf_metadata(Path(model_path)).kv_bytes_per_token
+            if per_token:
+                return int(per_token)
+        except (OSError, HearthError):
+            pass
+    return REFERENCE_KV_BYTES_PER_TOKEN
+
+
 def _named(widget: QWidget, name: str) -> QWidget:
     widget.setAccessibleName(name)
     return widget
@@ -70,9 +89,13 @@ class SettingsDialog(QDialog):
         *,
         chat_overrides: dict[str, Any] | None = None,
         chat_open: bool = False,
+        engines: Any = None,
+        gateway: Any = None,
+        model_path: str | Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._kv_bytes_per_token = _kv_bytes_per_token(model_path)
         self.setWindowTitle(self.tr("Settings"))
         self.setAccessibleName(self.tr("Settings"))
         self.setMinimumWidth(520)
@@ -87,12 +110,20 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._privacy_tab(settings), self.tr("Downloads && privacy"))
         self.api_tab = ApiTab(settings, app_paths().config, self)
         tabs.addTab(self.api_tab, self.tr("Local API"))
+        # Remote engines (an EngineRegistry and the network gateway), saved as they are edited.
+        self.engines_page: Any = None
+        if engines is not None and gateway is not None:
+            from app.ui.engines_dialog import EnginesPage
+
+            self.engines_page = EnginesPage(engines, gateway, self)
+            tabs.addTab(self.engines_page, self.tr("Engines"))
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
         buttons.accepted.connect(self._accept_if_valid)
         buttons.rejected.connect(self.reject)
         self.error_label = QLabel(self)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)  # may quote a path or URL
         self.error_label.setObjectName("settingsError")
         self.error_label.setWordWrap(True)
         self.error_label.setVisible(False)
@@ -133,7 +164,63 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Threads:"), self.threads)
         form.addRow(self.tr("Context length:"), self.context)
         form.addRow(note)
+        self.flash_attention = QComboBox(page)
+        for label, value in (
+            (self.tr("Automatic (the faster one on this computer)"), "auto"),
+            (self.tr("On"), "on"),
+            (self.tr("Off"), "off"),
+        ):
+            self.flash_attention.addItem(label, value)
+        self.flash_attention.setCurrentIndex(
+            max(0, self.flash_attention.findData(settings.flash_attention))
+        )
+        _named(self.flash_attention, self.tr("Flash attention"))
+        self.kv_cache = QComboBox(page)
+        for cache_type in CACHE_TYPES:
+            self.kv_cache.addItem(cache_type, cache_type)
+        self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(settings.kv_cache_type)))
+        _named(self.kv_cache, self.tr("Memory cache type"))
+        self.kv_note = QLabel(page)
+        self.kv_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.kv_note.setWordWrap(True)
+        form.addRow(self.tr("Flash attention:"), self.flash_attention)
+        form.addRow(self.tr("Memory cache type:"), self.kv_cache)
+        form.addRow(self.kv_note)
+        self.kv_cache.currentIndexChanged.connect(self._update_kv_choices)
+        self.context.currentIndexChanged.connect(self._update_kv_choices)
+        self._update_kv_choices()
         return page
+
+    def _update_kv_choices(self) -> None:
+        """Show each cache type's RAM at the chosen context; quantized types force FA on."""
+        n_ctx = int(self.context.currentData() or 0) or default_context()
+        names = {
+            "f16": self.tr("f16 (full precision)"),
+            "q8_0": self.tr("q8_0 (about half the memory)"),
+            "q4_0": self.tr("q4_0 (about a quarter of the memory)"),
+        }
+        for index in range(self.kv_cache.count()):
+            cache_type = str(self.kv_cache.itemData(index))
+            mib = kv_cache_bytes(self._kv_bytes_per_token, n_ctx, cache_type) / (1 << 20)
+            self.kv_cache.setItemText(
+                index,
+                self.tr("%1 — %2 MB for %3 tokens")
+                .replace("%1", names.get(cache_type, cache_type))
+                .replace("%2", f"{mib:.0f}")
+                .replace("%3", str(n_ctx)),
+            )
+        quantized = needs_flash_attn(str(self.kv_cache.currentData()))
+        if quantized:
+            self.flash_attention.setCurrentIndex(self.flash_attention.findData("on"))
+        self.flash_attention.setEnabled(not quantized)
+        note = self.tr(
+            "The memory cache holds what the model has read of the chat. A smaller type "
+            "lets a long chat fit in less memory, at a small cost in accuracy. "
+            "Flash attention and the cache type apply the next time a model is loaded."
+        )
+        if quantized:
+            note += " " + self.tr("q8_0 and q4_0 need flash attention, so it is turned on.")
+        self.kv_note.setText(note)
 
     def _sampling_tab(
         self, sampling: SamplingParams, chat_open: bool, has_overrides: bool
@@ -352,6 +439,8 @@ class SettingsDialog(QDialog):
             self._settings,
             threads=self.threads.value(),
             context_length=min(MAX_CONTEXT, max(MIN_CONTEXT, context)) if context else 0,
+            flash_attention=self.flash_attention.currentData(),
+            kv_cache_type=self.kv_cache.currentData(),
             sampling=sampling,
             system_prompt=self.system_prompt.toPlainText().strip(),
             theme=self.theme.currentData(),

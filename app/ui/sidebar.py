@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 from app.core import export
 from app.core.errors import HearthError
 from app.core.store import ChatOps, ChatStore
+from app.ui.plain import PlainLabel
 from app.ui.sidebar_models import (
     CONVERSATION,
     CONVERSATION_ID_ROLE,
@@ -216,7 +217,7 @@ class Sidebar(QWidget):
 
         # --- page 1: search results ---
         self.results_model = SearchResultsModel(self)
-        self.results_label = QLabel(self)
+        self.results_label = PlainLabel(self)  # quotes the user's query
         self.results_label.setObjectName("searchStatus")
         self.results_label.setWordWrap(True)
         self.results_label.setAccessibleName(self.tr("Search status"))

@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QListView,
     QPushButton,
     QStyle,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.store import ConversationSummary, SearchHit
+from app.ui.plain import PlainLabel, plain_tooltip
 
 #: Item data roles shared by the two models.
 ROW_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -258,7 +258,8 @@ class ConversationListModel(QAbstractListModel):
                 QDateTime.fromMSecsSinceEpoch(int(summary.updated * 1000)),
                 QLocale.FormatType.ShortFormat,
             )
-            return f"{self.display_title(summary)}\n{when}"
+            # Chat titles are user or model text: the tooltip shows them literally.
+            return plain_tooltip(f"{self.display_title(summary)}\n{when}")
         if role == CONVERSATION_ID_ROLE:
             return summary.id
         if role == PINNED_ROLE:
@@ -385,8 +386,10 @@ class SearchResultsModel(QAbstractListModel):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self.title(hit)
-        if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{self.title(hit)} — {self.kind_label(hit)}: {hit.snippet}"
+        if role == Qt.ItemDataRole.ToolTipRole:  # titles and snippets are chat text
+            return plain_tooltip(f"{self.title(hit)} — {self.kind_label(hit)}: {hit.snippet}")
         if role == HIT_ROLE:
             return hit
         if role == CONVERSATION_ID_ROLE:
@@ -481,7 +484,7 @@ class UndoBar(QFrame):
         self.setObjectName("undoBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
-        self.label = QLabel(self)
+        self.label = PlainLabel(self)  # shows a chat title
         self.label.setObjectName("undoLabel")
         self.label.setAccessibleName(self.tr("Deleted chat"))
         self.undo_button = QPushButton(self.tr("Undo"), self)

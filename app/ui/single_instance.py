@@ -167,5 +167,8 @@ def _show_message(message: str) -> None:
     # Headless (tests, CI) there is nobody to click the box away.
     if QGuiApplication.platformName() in HEADLESS_PLATFORMS:
         return
-    QMessageBox.critical(None, APP_NAME, message)
+    from app.ui.plain import plain_message_box
+
+    # The sentence may quote a path: shown literally, never as markup.
+    plain_message_box(None, QMessageBox.Icon.Critical, APP_NAME, message).exec()
     del app

@@ -25,6 +25,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.core.calibrate import CacheType, FlashAttnMode
 from app.core.chat import (
     AnswerDelta,
     ContextTrimmed,
@@ -173,13 +174,34 @@ class InferenceClient(QObject):
 
     # --- requests ------------------------------------------------------------------------
 
-    def load_model(self, path: str | Path, *, n_ctx: int, n_threads: int) -> int:
-        """Load a GGUF with the local engine; returns the job id."""
+    def load_model(
+        self,
+        path: str | Path,
+        *,
+        n_ctx: int,
+        n_threads: int,
+        flash_attn: FlashAttnMode = "auto",
+        cache_type: CacheType = "f16",
+    ) -> int:
+        """Load a GGUF with the local engine; returns the job id.
+
+        Flash attention "auto" is calibrated once per CPU and model on the host thread
+        (cancellable like the load) and cached in the cache folder (app/core/calibrate.py).
+        """
 
         def factory(cancel: Any) -> Any:
             from app.core.engines.llama import load_engine
+            from app.core.paths import app_paths
 
-            return load_engine(path, n_ctx=n_ctx, n_threads=n_threads, cancel=cancel)
+            return load_engine(
+                path,
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                cancel=cancel,
+                flash_attn=flash_attn,
+                cache_type=cache_type,
+                calibration_file=app_paths().cache / "attention-calibration.json",
+            )
 
         return self.load_engine(factory, label=str(path))
 

@@ -38,3 +38,59 @@ def test_resources_are_found_from_source_and_frozen(
     assert not is_frozen()
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resources_dir() == tmp_path / "resources"
+
+
+# --- a data folder Hearth cannot use is a sentence, never a traceback ---
+
+
+def test_a_folder_that_cannot_be_made_private_is_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.paths import DataDirError
+
+    if os.name != "posix":
+        pytest.skip("permissions are POSIX")
+    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "shared"))
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    (tmp_path / "shared" / "data").chmod(0o755)
+
+    def refuse(self: Path, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(Path, "chmod", refuse)
+    with pytest.raises(DataDirError) as caught:
+        app_paths().ensure()
+    message = str(caught.value)
+    assert "cannot make its folder" in message and "data" in message
+    assert "--data-dir" in message and "Traceback" not in message
+
+
+def test_a_file_where_a_folder_should_be_is_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.paths import DataDirError
+
+    (tmp_path / "portable").mkdir()
+    (tmp_path / "portable" / "data").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "portable"))
+    with pytest.raises(DataDirError) as caught:
+        app_paths().ensure()
+    assert "Hearth cannot" in str(caught.value)
+
+
+def test_the_command_line_says_so_in_one_sentence(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "data").write_text("not a folder", encoding="utf-8")
+    env = {**os.environ, ENV_DATA_DIR: str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "chats", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("hearth: Hearth cannot")
+    assert "Traceback" not in result.stderr

@@ -204,3 +204,16 @@ def test_a_long_conversation_renders_with_the_gguf_r1_template() -> None:
     rendered = template.render(big)
     assert rendered.notice == ""
     assert len(rendered.text) > 5_000_000
+
+
+def test_after_one_runaway_render_later_renders_use_r1_at_once() -> None:
+    template = template_for(
+        runaway_on_long_chats(HOSTILE["branching macro"]), bos_token=R1_BOS, eos_token=R1_EOS
+    )
+    first = template.render(chat("a", "b", "c", "d", "e"))  # spends its 2 s budget
+    assert first.notice
+    started = time.monotonic()
+    for _ in range(5):
+        again = template.render(chat("a", "b", "c", "d", "e"))
+        assert again.notice and again.text == first.text
+    assert time.monotonic() - started < 2.0  # no budget spent again

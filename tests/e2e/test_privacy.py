@@ -274,7 +274,7 @@ def _drive_session(
             window.input.insertPlainText(text)  # what an input method commits
         with qtbot.waitSignal(controller.generation_finished, timeout=TURN_MS) as finished:
             qtbot.keyClick(window.input, Qt.Key.Key_Return)
-        assert finished.args[0] in ("stop", "length"), finished.args
+        assert finished.args[0] in ("finished", "length"), finished.args
 
     def assistants() -> list[AssistantMessageWidget]:
         return [w for w in window.chat_view.messages if isinstance(w, AssistantMessageWidget)]

@@ -11,6 +11,7 @@ import pytest
 from app.server import bench
 
 
+@pytest.mark.slow
 def test_the_cli_runs_the_api_section(
     tiny_model_f32: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -116,3 +116,35 @@ def test_the_answer_is_saved_while_it_streams_in_the_window(
     assert finished.args[0] == "stopped"
     assert store.get_message(answer.message_id).state == "stopped"
     window.close()
+
+
+def test_a_burst_of_tokens_is_one_widget_update_and_nothing_is_shown_twice(
+    qtbot: QtBot, store: ChatStore
+) -> None:
+    from app.core.session import TextAppended
+    from app.ui.chat_view import ChatView
+    from app.ui.live_turn import ChatPresenter, coalesced
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    widget = view.add_assistant_message("m1")
+    presenter = ChatPresenter(view, lambda _stats, _created: "")
+    calls: list[tuple[str, str]] = []
+    original = widget.append
+
+    def spy(reasoning: str, answer: str) -> None:
+        calls.append((reasoning, answer))
+        original(reasoning, answer)
+
+    widget.append = spy  # type: ignore[method-assign]
+    presenter.live = widget
+    text = "Hello there, this is a streamed answer."
+    events = [TextAppended(1, "m1", "", char, 0, 0, index + 1) for index, char in enumerate(text)]
+    merged = coalesced(list(events))
+    assert len(merged) == 1
+    # A view rebuilt mid-stream already shows the first 10 characters: they are skipped.
+    presenter._shown = (0, 10)
+    assert presenter.show_text(merged[0])  # type: ignore[arg-type]
+    assert calls == [("", text[10:])]
+    assert not presenter.show_text(events[5])  # old text again: nothing to show
+    assert calls == [("", text[10:])]

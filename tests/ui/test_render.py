@@ -459,3 +459,147 @@ def test_forced_splits_never_break_code(delta: int) -> None:
     assert all("```" not in block for _, block in blocks)
     assert all(language == "python" for language, _ in blocks)
     assert "\n".join(block for _, block in blocks).split() == (code * 4).split()
+
+
+# --------------------------------------------------------------------------- hostile output
+# Model output is untrusted: each input below once broke a chat or froze the window. The
+# time ceilings are hang protection (seconds); the report gives the measured figures.
+
+CEILING_S = 10.0
+
+
+def _timed(function: object, *args: object) -> tuple[object, float]:
+    import time
+
+    started = time.monotonic()
+    result = function(*args)  # type: ignore[operator]
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize("inner", ["x", "数学"])
+@pytest.mark.parametrize("depth", [8, 60, 400])
+@pytest.mark.parametrize("wrap", ["${}$", "$$\n{}\n$$", "\\[{}\\]"])
+def test_deeply_nested_latex_shows_text_or_source_never_breaks(
+    inner: str, depth: int, wrap: str
+) -> None:
+    latex = "\\sqrt{" * depth + inner + "}" * depth
+    text = "Before " + wrap.format(latex) + " after.\n\nNext paragraph."
+    html, seconds = _timed(render_markdown, text, LIGHT)
+    assert seconds < CEILING_S
+    assert isinstance(html, str)
+    assert "Next paragraph." in html and "after." in html
+    assert inner in html  # shown as readable text or as source, never lost
+    if depth > render.MAX_TEXT_DEPTH:
+        assert "\\sqrt{" in html  # past the depth limit: the raw source
+
+
+def test_nesting_depth_is_linear_and_counts_groups_and_delimiters() -> None:
+    assert render.nesting_depth("x") == 0
+    assert render.nesting_depth("\\frac{a}{b}") == 1
+    assert render.nesting_depth("\\sqrt{\\frac{a^{2}}{b}}") == 3
+    assert render.nesting_depth("\\left( \\left[ x \\right] \\right)") == 4
+    assert render.nesting_depth("\\{ \\} {") == 1  # escaped braces do not nest
+    assert render.nesting_depth("{" * 100_000) == 100_000
+
+
+def test_math_layout_time_per_render_is_bounded() -> None:
+    # 400 different formulas, each just under the layout depth limit.
+    depth = render.MAX_LAYOUT_DEPTH - 1
+    formulas = [f"${'{' * depth}a_{{{i}}}{'}' * depth}$" for i in range(400)]
+    html, seconds = _timed(render_markdown, " ".join(formulas), LIGHT)
+    assert seconds < render.MATH_LAYOUT_SECONDS + CEILING_S
+    # Pictures while the budget lasts, readable text after it: every formula is there.
+    assert str(html).count("hearth-math:") + str(html).count("a₀") >= 1
+    assert "a₃₉₉" in str(html) or str(html).count("hearth-math:") >= 400
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["${}word", "$w{} x", "\\({}", "\\[{}", "$${}"],
+    ids=["dollar-digit", "dollar-space", "paren", "bracket", "double"],
+)
+def test_thousands_of_math_delimiters_render_in_linear_time(word: str) -> None:
+    small = " ".join(word.format(i) for i in range(2_000))
+    large = " ".join(word.format(i) for i in range(20_000))
+    _, small_s = _timed(render_markdown, small, LIGHT)
+    html, large_s = _timed(render_markdown, large, LIGHT)
+    assert large_s < CEILING_S
+    assert "19999" in str(html)
+    # Ten times the text must not take anywhere near a hundred times as long.
+    assert large_s < 30 * small_s + 1.0
+
+
+def test_many_unclosed_display_math_lines_render_in_linear_time() -> None:
+    text = "\n".join("\\[x" for _ in range(20_000))
+    html, seconds = _timed(render_markdown, text, LIGHT)
+    assert seconds < CEILING_S
+    assert str(html).count("[x") == 20_000
+
+
+def test_a_one_megabyte_single_line_answer_renders_linearly_in_small_steps() -> None:
+    import time
+
+    plain = ("lorem ipsum dolor sit amet " * 40_000)[:1_000_000]
+    html, seconds = _timed(render_markdown, plain, LIGHT)
+    assert seconds < CEILING_S
+    assert str(html).startswith("<p>lorem")
+    # Dense markup: the view renders such an answer through the streaming renderer, a
+    # slice per event-loop turn; no slice may hold the GUI thread for long.
+    text = ("lorem ipsum dolor $x$ sit **amet** " * 30_000)[:1_000_000]
+    renderer = IncrementalRenderer(LIGHT)
+    slowest = 0.0
+    started = time.monotonic()
+    for offset in range(0, len(text), 32_000):
+        _, step_s = _timed(renderer.append, text[offset : offset + 32_000])
+        slowest = max(slowest, step_s)
+    assert time.monotonic() - started < 6 * CEILING_S
+    assert slowest < 2.0
+    # Work stays linear: every character is parsed a bounded number of times.
+    assert renderer.parsed_chars < 3 * len(text)
+
+
+_MARKDOWN_ALPHABET = [
+    *"ab数 \n\t$\\{}()[]^_*`~#>|-+=.!<&\"'0123456789",
+    "\\sqrt{",
+    "\\frac{",
+    "\\left(",
+    "\\right)",
+    "\\boxed{",
+    "\\text{",
+    "```",
+    "$$",
+    "\\[",
+    "\\]",
+    "\n\n",
+    "| a | b |\n|---|---|\n",
+    "[x](http://e)",
+    "![i](file:///x)",
+    "<img src=x>",
+]
+
+
+@pytest.mark.parametrize("seed", range(1))
+def test_fuzz_the_renderer_never_raises_and_stays_fast(seed: int) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(st.lists(st.sampled_from(_MARKDOWN_ALPHABET), max_size=300), st.integers(1, 50))
+    def check(pieces: list[str], step: int) -> None:
+        text = "".join(pieces)
+        html, seconds = _timed(render_markdown, text, LIGHT)
+        assert isinstance(html, str)
+        assert seconds < CEILING_S
+        assert "<img src=x>" not in str(html)  # raw HTML never passes through
+        renderer = IncrementalRenderer(LIGHT)
+        for offset in range(0, len(text), step):
+            renderer.append(text[offset : offset + step])
+        renderer.finish()
+        copyable_code_blocks(text)
+
+    check()

@@ -136,3 +136,31 @@ def test_network_log_lists_requests_and_clears(qtbot: QtBot, window: MainWindow)
     dialog.clear()
     assert dialog.table.rowCount() == 0
     assert dialog.empty_label.isVisibleTo(dialog)
+
+
+@pytest.mark.parametrize(("flash", "cache"), [("off", "f16"), ("auto", "f16"), ("on", "q8_0")])
+def test_flash_attention_and_cache_type_round_trip(
+    qtbot: QtBot, isolated_app_dirs: AppPaths, flash: str, cache: str
+) -> None:
+    original = Settings(flash_attention=flash, kv_cache_type=cache)  # type: ignore[arg-type]
+    dialog = SettingsDialog(original)
+    qtbot.addWidget(dialog)
+    assert dialog.result_settings() == original
+    save_settings(isolated_app_dirs.settings_file, original)
+    assert load_settings(isolated_app_dirs.settings_file) == original
+
+
+def test_a_quantized_cache_turns_flash_attention_on_and_shows_its_ram(qtbot: QtBot) -> None:
+    dialog = SettingsDialog(Settings(flash_attention="off", context_length=8192))
+    qtbot.addWidget(dialog)
+    assert dialog.flash_attention.isEnabled()
+    # 28 KiB per token (the reference shape) x 8192 tokens = 224 MB at f16.
+    assert "224 MB" in dialog.kv_cache.itemText(dialog.kv_cache.findData("f16"))
+    assert "119 MB" in dialog.kv_cache.itemText(dialog.kv_cache.findData("q8_0"))
+    dialog.kv_cache.setCurrentIndex(dialog.kv_cache.findData("q4_0"))
+    assert not dialog.flash_attention.isEnabled()
+    result = dialog.result_settings()
+    assert (result.flash_attention, result.kv_cache_type) == ("on", "q4_0")
+    assert "flash attention" in dialog.kv_note.text()
+    dialog.kv_cache.setCurrentIndex(dialog.kv_cache.findData("f16"))
+    assert dialog.flash_attention.isEnabled()

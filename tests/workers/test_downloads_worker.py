@@ -436,3 +436,37 @@ def test_progress_throttle_passes_phase_changes_and_at_most_ten_a_second() -> No
     throttle(progress("done", 100))
     assert [p.downloaded for p in passed] == [0, 1, 50, 51, 100]
     assert throttle.latest is passed[-1]
+
+
+def test_two_windows_downloading_one_model_share_one_verified_file(
+    qtbot: QtBot,
+    gateway: NetworkGateway,
+    catalog: Catalog,
+    local_mirror: LocalMirror,
+    served_a: MirrorFile,
+    isolated_app_dirs: AppPaths,
+) -> None:
+    """Two workers (two windows) on one models folder: the second waits, then reuses."""
+    dest = isolated_app_dirs.models / FILE_A
+    first = DownloadWorker(gateway=gateway, models_dir=isolated_app_dirs.models)
+    second = DownloadWorker(gateway=gateway, models_dir=isolated_app_dirs.models)
+    try:
+        local_mirror.slow_drip(MIB)  # about two seconds: the second start lands mid-way
+        waiting = Recorder(second)
+        assert first.start(request(catalog, ID_A))
+        qtbot.waitUntil(lambda: part_size(dest) > 0, timeout=WAIT_MS)
+        with (
+            qtbot.waitSignal(first.finished, timeout=WAIT_MS),
+            qtbot.waitSignal(second.finished, timeout=WAIT_MS) as finished,
+        ):
+            assert second.start(request(catalog, ID_A))
+            qtbot.waitUntil(lambda: "waiting" in waiting.phases(ID_A), timeout=WAIT_MS)
+        assert finished.args == [ID_A, str(dest)]
+        assert sha256_of(dest) == served_a.sha256
+        assert not part_path(dest).exists()
+        # The file was fetched once (plus the first window's 64 KiB probes), not twice.
+        assert local_mirror.bytes_served < 1.5 * served_a.size
+        assert waiting.failed == []
+    finally:
+        assert first.shutdown(timeout_ms=10_000)
+        assert second.shutdown(timeout_ms=10_000)

@@ -44,9 +44,17 @@ def test_loads_a_model_and_streams_a_turn(
     info = load(qtbot, client, tiny_model_q)
     assert client.model_info is info
     pieces: list[str] = []
-    client.tokens_ready.connect(lambda r, a: pieces.append(r + a))
+    threads: set[str] = set()
+
+    def on_tokens(reasoning: str, answer: str) -> None:
+        pieces.append(reasoning + answer)
+        threads.add(threading.current_thread().name)
+
+    client.tokens_ready.connect(on_tokens)
     with qtbot.waitSignal(client.turn_finished, timeout=30000) as finished:
         client.start_turn(request(max_tokens=24))
+    # Sink calls happen on the host thread; the signals arrive on the GUI thread.
+    assert threads == {threading.main_thread().name}
     reason, stats = finished.args
     assert reason in ("length", "finished")
     assert isinstance(stats, TurnStats)

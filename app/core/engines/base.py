@@ -48,7 +48,13 @@ class SampleEvent:
 
 @runtime_checkable
 class Engine(Protocol):
-    """One loaded model. Not thread-safe: only the host's thread calls it (close() aside)."""
+    """One loaded model. Not thread-safe: only the host's thread calls it (close() aside).
+
+    An engine may also offer ``stream_samples(request, n, control, seeds)`` yielding
+    :class:`SampleEvent` values (N answers decoded together, for a vote); the host answers
+    ``submit_samples`` with it when present and with N turns in a row otherwise. A
+    ``template_warning`` attribute, when present, is shown once the engine has loaded.
+    """
 
     @property
     def engine_info(self) -> EngineInfo: ...

@@ -24,24 +24,31 @@ is full).
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import logging
 import random
 import threading
 import time
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from app.core.calibrate import (
+    AttentionChoice,
+    CacheType,
+    CalibrationCache,
+    FlashAttnMode,
+    native_key,
+    native_measurer,
+    resolve_attention,
+)
 from app.core.cancel import CancelToken, TurnControl
 from app.core.chat import (
     ChatMessage,
     ContextTrimmed,
     FinishReason,
     PromptProgress,
-    ReasoningCloseReason,
     SamplingParams,
     TurnEvent,
     TurnFinished,
@@ -55,7 +62,9 @@ from app.core.engines.native import (
     DECODE_OK,
     NativeModel,
     common_prefix_length,
+    default_thread_count,
 )
+from app.core.engines.streaming import TurnCounters, Utf8Stream, forced_close, turn_stats
 from app.core.errors import ContextOverflowError, GenerationError, HearthError
 from app.core.gguf import read_gguf_metadata
 from app.core.reasoning import LoopGuard, ReasoningSplitter
@@ -105,6 +114,8 @@ class ModelInfo:
     n_threads: int
     template_from_gguf: bool
     is_r1: bool
+    #: Flash attention / KV type in use and how they were chosen (app/core/calibrate.py).
+    attention: dict[str, Any] = field(default_factory=dict)
 
 
 def engine_info_for(info: ModelInfo) -> EngineInfo:
@@ -125,6 +136,7 @@ def engine_info_for(info: ModelInfo) -> EngineInfo:
             "quant": info.quant,
             "n_params": info.n_params,
             "n_threads": info.n_threads,
+            **info.attention,
         },
     )
 
@@ -137,8 +149,16 @@ def load_engine(
     n_batch: int = 512,
     max_samples: int = MAX_SAMPLES,
     cancel: CancelToken | None = None,
+    flash_attn: FlashAttnMode = "auto",
+    cache_type: CacheType = "f16",
+    n_ubatch: int = 0,
+    calibration_file: Path | None = None,
 ) -> LlamaEngine:
-    """Load a GGUF with the local engine; raises ModelLoadError with a reason to act on."""
+    """Load a GGUF with the local engine; raises ModelLoadError with a reason to act on.
+
+    ``flash_attn="auto"`` with a ``calibration_file`` measures once per CPU and model which
+    is faster (app/core/calibrate.py); without one it follows the measured rule (off).
+    """
     return LlamaEngine.load(
         path,
         n_ctx=n_ctx,
@@ -146,27 +166,11 @@ def load_engine(
         n_batch=n_batch,
         max_samples=max_samples,
         cancel=cancel,
+        flash_attn=flash_attn,
+        cache_type=cache_type,
+        n_ubatch=n_ubatch,
+        calibration_file=calibration_file,
     )
-
-
-class Utf8Stream:
-    """Bytes in, text out, never splitting a character across two outputs.
-
-    A token can end in the middle of a multi-byte character (CJK, emoji); the incomplete
-    bytes wait for the next token. Invalid bytes become U+FFFD instead of raising.
-    """
-
-    __slots__ = ("_decode",)
-
-    def __init__(self) -> None:
-        self._decode = codecs.getincrementaldecoder("utf-8")("replace").decode
-
-    def feed(self, data: bytes) -> str:
-        return self._decode(data)
-
-    def flush(self) -> str:
-        """Text for any bytes still waiting (as U+FFFD if they never completed)."""
-        return self._decode(b"", True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,26 +178,6 @@ class _FittedPrompt:
     tokens: list[int]
     rendered: RenderedPrompt
     dropped: int
-
-
-@dataclass(slots=True)
-class TurnCounters:
-    """Figures gathered while a turn (or one sample of a vote) runs."""
-
-    prompt_tokens: int
-    cached: int
-    evaluated: int
-    started: float
-    prompt_started: float
-    prompt_ended: float
-    seed: int
-    trimmed: int
-    generated: int = 0
-    reasoning: int = 0
-    sampled: int = 0
-    first_token_at: float = 0.0
-    last_token_at: float = 0.0
-    ended: float = 0.0
 
 
 class LlamaEngine:
@@ -229,6 +213,10 @@ class LlamaEngine:
         n_batch: int = 512,
         max_samples: int = MAX_SAMPLES,
         cancel: CancelToken | None = None,
+        flash_attn: FlashAttnMode = "auto",
+        cache_type: CacheType = "f16",
+        n_ubatch: int = 0,
+        calibration_file: Path | None = None,
     ) -> LlamaEngine:
         """Load a GGUF model; raises ModelLoadError with a reason a person can act on.
 
@@ -240,6 +228,9 @@ class LlamaEngine:
         # sentence before llama.cpp sees it (llama.cpp would only say "failed to load").
         meta = read_gguf_metadata(path)
         started = time.perf_counter()
+        choice = _resolve_attention(
+            path, flash_attn, cache_type, n_ubatch, n_threads, calibration_file, cancel
+        )
         native = NativeModel.open(
             path,
             n_ctx=n_ctx,
@@ -247,10 +238,12 @@ class LlamaEngine:
             n_batch=n_batch,
             n_seq_max=max(1, max_samples),
             cancel=cancel,
+            attention=choice.config,
         )
         engine = cls(native)
         try:
             engine._describe(meta.architecture, meta.name)
+            engine._info = replace(engine.info, attention=choice.provenance())
         except BaseException:
             native.free()
             raise
@@ -629,13 +622,7 @@ class LlamaEngine:
                 reason = "stopped"
                 break
             if splitter.in_reasoning:
-                close: ReasoningCloseReason | None = None
-                if control.answer_now_requested:
-                    close = "answer_now"
-                elif budget is not None and counters.reasoning >= budget:
-                    close = "budget"
-                elif looping:
-                    close = "loop"
+                close = forced_close(control, budget, counters.reasoning, looping)
                 if close is not None:
                     tail = text_stream.flush()
                     if tail:
@@ -767,30 +754,26 @@ class LlamaEngine:
                 self.close()
 
 
-def turn_stats(c: TurnCounters, *, n_ctx: int, context_used: int) -> TurnStats:
-    """The stats of a turn (or of one sample) from its counters."""
-    prompt_s = c.prompt_ended - c.prompt_started
-    ended = c.ended or time.perf_counter()
-    gen_s = max(0.0, ended - c.prompt_ended)
-    # Steady decode rate: one llama_decode per interval between sampled tokens.
-    interval_s = c.last_token_at - c.first_token_at
-    tokens_per_s = (c.sampled - 1) / interval_s if c.sampled > 1 and interval_s > 0 else 0.0
-    ttft_ms = (c.first_token_at - c.started) * 1000 if c.sampled else 0.0
-    return TurnStats(
-        prompt_tokens=c.prompt_tokens,
-        cached_tokens=c.cached,
-        evaluated_tokens=c.evaluated,
-        generated_tokens=c.generated,
-        reasoning_tokens=c.reasoning,
-        ttft_ms=ttft_ms,
-        prompt_ms=prompt_s * 1000,
-        generation_ms=gen_s * 1000 if c.sampled else 0.0,
-        prompt_tokens_per_s=c.evaluated / prompt_s if prompt_s > 0 else 0.0,
-        tokens_per_s=tokens_per_s,
-        n_ctx=n_ctx,
-        context_used=context_used,
-        seed=c.seed,
-        trimmed_messages=c.trimmed,
+def _resolve_attention(
+    path: Path,
+    mode: FlashAttnMode,
+    cache_type: CacheType,
+    n_ubatch: int,
+    n_threads: int | None,
+    calibration_file: Path | None,
+    cancel: CancelToken | None,
+) -> AttentionChoice:
+    if calibration_file is None or mode != "auto" or cache_type != "f16":
+        return resolve_attention(mode, cache_type, n_ubatch=n_ubatch)
+    threads = n_threads if n_threads and n_threads > 0 else default_thread_count()
+    return resolve_attention(
+        mode,
+        cache_type,
+        n_ubatch=n_ubatch,
+        cache=CalibrationCache(calibration_file),
+        key=native_key(path, threads),
+        measurer=native_measurer(path, n_threads=threads, cache_type=cache_type),
+        cancel=cancel,
     )
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from app.core.calibrate import CACHE_TYPE_IDS, DEFAULT_ATTENTION, AttentionConfig
 from app.core.cancel import CancelToken
 from app.core.chat import SamplingParams
 from app.core.errors import CancelledError, GenerationError, ModelLoadError
@@ -181,6 +182,15 @@ def _native() -> _Native:
         if _native_instance is None:
             _native_instance = _Native()
         return _native_instance
+
+
+def native_runtime() -> _Native:
+    """The process's one llama.cpp runtime (``.lib`` is the module, ``.bridge`` its log).
+
+    For :mod:`app.core.knowledge.embed`, which drives an embedding model through it and so
+    never imports ``llama_cpp`` itself.
+    """
+    return _native()
 
 
 def _cpu_variant_files(lib_dir: Path) -> list[Path]:
@@ -396,6 +406,7 @@ class NativeModel:
         self.n_ctx = 0
         self.n_threads = 0
         self.n_seq_max = 1
+        self.attention = DEFAULT_ATTENTION
         self.context_train = 0
         self.cache: list[int] = []
         #: Read by the abort callback while a prompt is evaluated (see :meth:`abortable`).
@@ -417,11 +428,12 @@ class NativeModel:
         n_batch: int,
         n_seq_max: int = 1,
         cancel: CancelToken | None = None,
+        attention: AttentionConfig = DEFAULT_ATTENTION,
     ) -> NativeModel:
         """Load ``path`` into llama.cpp; raises ModelLoadError built from llama.cpp's log."""
         model = cls(_native(), path)
         try:
-            model._open(n_ctx, n_threads, n_batch, max(1, n_seq_max), cancel)
+            model._open(n_ctx, n_threads, n_batch, max(1, n_seq_max), cancel, attention)
         except BaseException:
             model.free()
             raise
@@ -434,6 +446,7 @@ class NativeModel:
         n_batch: int,
         n_seq_max: int,
         cancel: CancelToken | None,
+        attention: AttentionConfig = DEFAULT_ATTENTION,
     ) -> None:
         lib = self._lib
         bridge = self._runtime.bridge
@@ -464,7 +477,12 @@ class NativeModel:
         cparams = lib.llama_context_default_params()
         cparams.n_ctx = wanted_ctx
         cparams.n_batch = batch
-        cparams.n_ubatch = min(batch, 512)
+        cparams.n_ubatch = min(batch, attention.n_ubatch or 512)
+        # Flash attention and the KV element type are explicit, never llama.cpp's "auto":
+        # which is faster depends on the CPU (app/core/calibrate.py measures it).
+        cparams.flash_attn_type = 1 if attention.flash_attn else 0
+        cparams.type_k = CACHE_TYPE_IDS[attention.cache_type]
+        cparams.type_v = CACHE_TYPE_IDS[attention.cache_type]
         cparams.n_seq_max = n_seq_max
         cparams.n_threads = threads
         cparams.n_threads_batch = threads
@@ -480,6 +498,7 @@ class NativeModel:
         self.n_batch = batch
         self.n_threads = threads
         self.n_seq_max = n_seq_max
+        self.attention = attention
 
         # The abort callback is armed only while a prompt is evaluated: ggml calls it after
         # every graph node, and each call would take the GIL. Decoding one token is short,

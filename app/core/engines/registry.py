@@ -151,6 +151,46 @@ def parse_choice(choice: str) -> tuple[str, str] | None:
     return (engine_id, model) if engine_id else None
 
 
+class ChatEngineChoices:
+    """Which engine each chat uses (chat id → choice), in ``chat-engines.json``.
+
+    A chat with no entry uses the local model. Kept beside the engine list rather than in
+    the chat store, so a chat's history stays the same whichever engine answers it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            raw = json.loads(self._path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raw = {}
+        self._choices: dict[str, str] = (
+            {str(k): v for k, v in raw.items() if isinstance(v, str)}
+            if isinstance(raw, dict)
+            else {}
+        )
+
+    def get(self, chat_id: str) -> str:
+        with self._lock:
+            return self._choices.get(chat_id, LOCAL_CHOICE)
+
+    def set(self, chat_id: str, choice: str) -> None:
+        with self._lock:
+            if choice == LOCAL_CHOICE:
+                if self._choices.pop(chat_id, None) is None:
+                    return
+            elif self._choices.get(chat_id) == choice:
+                return
+            else:
+                self._choices[chat_id] = choice
+            data = json.dumps(self._choices, indent=1, ensure_ascii=False)
+        try:
+            write_text_atomic(self._path, data)
+        except HearthError:
+            log.warning("engines: could not save which engine a chat uses", exc_info=True)
+
+
 # --- Secrets ---------------------------------------------------------------------------------
 
 
@@ -558,6 +598,7 @@ def remote_engine_factory(
 __all__ = [
     "LOCAL_CHOICE",
     "PRESETS",
+    "ChatEngineChoices",
     "ConnectionReport",
     "EngineConfig",
     "EngineRegistry",

@@ -88,8 +88,9 @@ class _TurnFigures:
     started: float
     first_at: float | None = None
     last_at: float | None = None
+    #: Chunks that carried text, and those of them that carried reasoning.
+    text_chunks: int = 0
     reasoning_chunks: int = 0
-    answer_chunks: int = 0
     chars: int = 0
     usage: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Any] = field(default_factory=dict)
@@ -134,7 +135,8 @@ class RemoteEngine:
     def engine_info(self) -> EngineInfo:
         endpoint = self._endpoint
         return EngineInfo(
-            name=endpoint.model or endpoint.name,
+            # Provenance keeps the name: the model and the engine that served it.
+            name=f"{endpoint.model} ({endpoint.name})" if endpoint.model else endpoint.name,
             kind="remote",
             model_id=endpoint.model,
             n_ctx=endpoint.n_ctx,
@@ -417,17 +419,21 @@ class RemoteEngine:
             figures.first_at = chunk.at
         figures.last_at = chunk.at
         figures.chars += len(chunk.reasoning) + len(chunk.content)
+        # Servers send about one token per chunk: the count stands in where usage is missing.
+        figures.text_chunks += 1
+        thought = False
         if chunk.reasoning and not answer_only:
-            figures.reasoning_chunks += 1
+            thought = True
             reasoning_text.append(chunk.reasoning)
             yield from state.reasoning(chunk.reasoning)
         if chunk.content:
-            figures.answer_chunks += 1
             for event in state.content(chunk.content, answer_only=answer_only):
                 if isinstance(event, ReasoningDelta):
-                    figures.reasoning_chunks += 1
+                    thought = True
                     reasoning_text.append(event.text)
                 yield event
+        if thought:
+            figures.reasoning_chunks += 1
 
     def _stats(self, figures: _TurnFigures, request: TurnRequest) -> TurnStats:
         usage, timings = figures.usage, figures.timings
@@ -435,7 +441,7 @@ class RemoteEngine:
         cached = _int(usage, "prompt_tokens_details", "cached_tokens") or _int(timings, "cache_n")
         generated = _int(usage, "completion_tokens") or _int(timings, "predicted_n")
         if not generated:
-            generated = figures.reasoning_chunks + figures.answer_chunks
+            generated = figures.text_chunks
         reasoning = (
             _int(usage, "completion_tokens_details", "reasoning_tokens") or figures.reasoning_chunks
         )

@@ -22,20 +22,19 @@ from typing import Any
 from app.core.cancel import TurnControl
 from app.core.chat import (
     FinishReason,
-    ReasoningCloseReason,
     SamplingParams,
     TurnEvent,
     TurnFinished,
     TurnStats,
 )
 from app.core.engines.base import SampleEvent
-from app.core.engines.llama import TurnCounters, Utf8Stream, turn_stats
 from app.core.engines.native import (
     DECODE_NO_KV_SLOT,
     DECODE_OK,
     NativeModel,
     feed_rows,
 )
+from app.core.engines.streaming import TurnCounters, Utf8Stream, forced_close, turn_stats
 from app.core.errors import GenerationError
 from app.core.reasoning import LoopGuard, ReasoningSplitter
 
@@ -124,13 +123,7 @@ def _decode_together(
             sample.feed = []
             counters, splitter = sample.counters, sample.splitter
             if splitter.in_reasoning:
-                close: ReasoningCloseReason | None = None
-                if control.answer_now_requested:
-                    close = "answer_now"
-                elif budget is not None and counters.reasoning >= budget:
-                    close = "budget"
-                elif sample.looping:
-                    close = "loop"
+                close = forced_close(control, budget, counters.reasoning, sample.looping)
                 if close is not None:
                     tail = sample.text.flush()
                     if tail:

@@ -14,6 +14,7 @@ from app.core.store.base import (
 )
 from app.core.store.values import (
     ConversationSummary,
+    Rating,
     Siblings,
     StoredMessage,
     _conversation_missing,
@@ -34,6 +35,15 @@ class ChatReads(StoreBase):
                 "ORDER BY pinned DESC, updated DESC"
             ).fetchall()
         return [_summary_from_row(r) for r in rows]
+
+    def conversation_ids(self) -> list[str]:
+        """The ids of every conversation in sidebar order (cheaper than the summaries)."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT id FROM conversations WHERE deleted_at IS NULL "
+                "ORDER BY pinned DESC, updated DESC"
+            ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def get_conversation(self, conversation_id: str) -> ConversationSummary:
         with self._reading() as conn:
@@ -148,3 +158,27 @@ class ChatReads(StoreBase):
                 )
             )
         return Siblings(index=ids.index(message_id), count=len(ids), ids=ids)
+
+    # --- Ratings ---
+
+    def rating(self, message_id: str) -> Rating | None:
+        """The user's rating of an answer, or None."""
+        return self.ratings([message_id]).get(message_id)
+
+    def ratings(self, message_ids: Iterable[str]) -> dict[str, Rating]:
+        """The ratings of those of ``message_ids`` that are rated."""
+        found: dict[str, Rating] = {}
+        ids = list(dict.fromkeys(message_ids))
+        with self._reading() as conn:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                for message_id, value, note, updated in conn.execute(
+                    f"SELECT message_id, rating, note, updated FROM ratings "
+                    f"WHERE message_id IN ({marks})",
+                    batch,
+                ):
+                    found[str(message_id)] = Rating(
+                        str(message_id), "good" if value > 0 else "bad", str(note), float(updated)
+                    )
+        return found

@@ -177,6 +177,11 @@ class ChatOps:
         self._changed("messages", conversation_id)
         return deleted
 
+    def set_rating(self, message_id: str, value: str | None, note: str = "") -> None:
+        """Rate an answer "good" or "bad" with an optional note; ``None`` clears it."""
+        self.store.set_rating(message_id, value, note)
+        self._changed("messages", self.store.get_message(message_id).conversation_id)
+
     # --- Branches ---
 
     def set_active_leaf(self, conversation_id: str, message_id: str) -> None:

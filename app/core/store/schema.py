@@ -11,7 +11,7 @@ from app.core.store.values import MAX_TIMESTAMP, MIN_TIMESTAMP, clean_text
 log = logging.getLogger(__name__)
 
 #: The schema this code writes. Older files are migrated forward on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Version 1: the minimal store (conversations and a message tree).
 _SCHEMA_V1 = """
@@ -207,6 +207,25 @@ UPDATE conversations SET
 """
 
 
+# Version 4: a rating (thumbs up +1 / down -1) and an optional note on any answer, for the
+# distillation dataset (app/core/dataset.py). A table of its own rather than columns, so the
+# message rows, their FTS triggers and every reader stay as they are. No foreign key: a
+# later migration that rebuilds ``messages`` (as v3 did) would cascade-delete every rating;
+# a trigger removes a message's rating with it instead. Notes are few and short: search
+# reads them with LIKE, no index.
+_SCHEMA_V4 = """
+CREATE TABLE ratings (
+    message_id TEXT PRIMARY KEY,
+    rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+    note TEXT NOT NULL DEFAULT '',
+    updated REAL NOT NULL
+);
+CREATE TRIGGER ratings_follow_messages AFTER DELETE ON messages BEGIN
+    DELETE FROM ratings WHERE message_id = old.id;
+END;
+"""
+
+
 def _migrate_to_v3(conn: sqlite3.Connection) -> None:
     for statement in _split_sql(_SCHEMA_V3):
         conn.execute(statement)
@@ -243,6 +262,7 @@ _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     0: _run_script(_SCHEMA_V1),
     1: _run_script(_SCHEMA_V2),
     2: _migrate_to_v3,
+    3: _run_script(_SCHEMA_V4),
 }
 
 

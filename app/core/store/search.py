@@ -47,6 +47,7 @@ class StoreSearch(StoreBase):
         with self._reading() as conn:
             title_rows = self._search_titles(conn, long_terms, short_terms, limit)
             message_rows = self._search_messages(conn, long_terms, short_terms, limit)
+            note_rows = self._search_notes(conn, terms, limit)
         hits: list[SearchHit] = []
         for conversation_id, title, updated in title_rows:
             snippet, spans = _snippet(title, pattern)
@@ -71,8 +72,36 @@ class StoreSearch(StoreBase):
                     created,
                 )
             )
+        found = {hit.message_id for hit in hits if hit.message_id}
+        for message_id, conversation_id, title, note, created in note_rows:
+            if message_id in found:
+                continue
+            snippet, spans = _snippet(note, pattern)
+            hits.append(
+                SearchHit(
+                    conversation_id, title, message_id, "assistant", snippet, spans, False, created
+                )
+            )
         hits.sort(key=lambda hit: hit.created, reverse=True)
         return hits[:limit]
+
+    def _search_notes(
+        self, conn: sqlite3.Connection, terms: list[str], limit: int
+    ) -> list[tuple[str, str, str, str, float]]:
+        """Answers whose rating note contains every term (notes are few: LIKE suffices)."""
+        where = ["c.deleted_at IS NULL"]
+        params: list[Any] = []
+        for term in terms:
+            where.append("r.note LIKE ? ESCAPE '\\'")
+            params.append(_like_pattern(term))
+        rows = conn.execute(
+            "SELECT m.id, m.conversation_id, c.title, r.note, m.created FROM ratings r "
+            "JOIN messages m ON m.id = r.message_id "
+            "JOIN conversations c ON c.id = m.conversation_id "
+            f"WHERE {' AND '.join(where)} ORDER BY r.updated DESC LIMIT ?",
+            (*params, limit),
+        ).fetchall()
+        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3]), float(r[4])) for r in rows]
 
     def _search_titles(
         self, conn: sqlite3.Connection, long_terms: list[str], short_terms: list[str], limit: int

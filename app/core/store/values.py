@@ -89,6 +89,21 @@ class StoredMessage:
     provenance: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
+RatingValue = Literal["good", "bad"]
+#: A rating note is a remark, not a document.
+MAX_NOTE_CHARS = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """The user's verdict on an answer: thumbs up ("good") or down ("bad"), and a note."""
+
+    message_id: str
+    value: RatingValue
+    note: str
+    updated: float
+
+
 @dataclass(frozen=True, slots=True)
 class Siblings:
     """Where a message sits among the alternatives with the same parent (for ‹ 1/2 ›)."""

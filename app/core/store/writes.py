@@ -30,6 +30,7 @@ from app.core.store.recovery import _recovered_conversations, _recovered_rows
 from app.core.store.values import (
     FINAL_STATES,
     MAX_ID_CHARS,
+    MAX_NOTE_CHARS,
     MAX_TEXT_CHARS,
     MAX_TIMESTAMP,
     MAX_TREE_DEPTH,
@@ -315,6 +316,31 @@ class StoreWrites(StoreBase):
                 )
         log.info("deleted %d messages from %s", deleted, message.conversation_id)
         return deleted
+
+    def set_rating(self, message_id: str, value: str | None, note: str = "") -> None:
+        """Rate an answer "good" or "bad" with an optional note; ``None`` clears the rating."""
+        if value is None:
+            with self._transaction() as conn:
+                conn.execute("DELETE FROM ratings WHERE message_id = ?", (message_id,))
+            return
+        if value not in ("good", "bad"):
+            raise ValueError(f"a rating is good or bad, not {value!r}")
+        cleaned = clean_text(note).strip()
+        if len(cleaned) > MAX_NOTE_CHARS:
+            raise StoreError(
+                f"This note is too long to save (more than {MAX_NOTE_CHARS:,} characters).",
+                detail=f"{len(cleaned)} characters",
+            )
+        with self._transaction() as conn:
+            message = self._get_message(conn, message_id)  # raises NotFoundError
+            if message.role != "assistant":
+                raise ValueError("only answers are rated")
+            conn.execute(
+                "INSERT INTO ratings (message_id, rating, note, updated) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(message_id) DO UPDATE SET rating = excluded.rating, "
+                "note = excluded.note, updated = excluded.updated",
+                (message_id, 1 if value == "good" else -1, cleaned, time.time()),
+            )
 
     # --- Branches ---
 

@@ -33,23 +33,29 @@ from app.ui.render.markdown import (
     copyable_code_blocks,
     render_markdown,
 )
-from app.ui.render.math_html import latex_to_text
+from app.ui.render.math_html import MAX_TEXT_DEPTH, latex_to_text
 from app.ui.render.math_layout import (
+    MATH_LAYOUT_SECONDS,
     MATH_URL_SCHEME,
     MAX_FORMULA_CHARS,
+    MAX_LAYOUT_DEPTH,
     FormulaImage,
     _formula_for_mode,
     _parse_math_url,
     _ziamath,
     formula_image,
+    nesting_depth,
 )
 from app.ui.render.streaming import IncrementalRenderer, RenderUpdate
 from app.ui.render.theme import RenderTheme, dark_theme, light_theme, theme_for
 
 __all__ = [
     "COPY_URL_SCHEME",
+    "MATH_LAYOUT_SECONDS",
     "MATH_URL_SCHEME",
     "MAX_FORMULA_CHARS",
+    "MAX_LAYOUT_DEPTH",
+    "MAX_TEXT_DEPTH",
     "SAFE_LINK_SCHEMES",
     "FormulaImage",
     "IncrementalRenderer",
@@ -66,6 +72,7 @@ __all__ = [
     "latex_to_text",
     "light_theme",
     "math_image",
+    "nesting_depth",
     "register_math_resources",
     "render_markdown",
     "theme_for",

@@ -189,6 +189,16 @@ def _rule_image(
     return f'<a href="{escapeHtml(src)}" style="color:{theme.link_color}">{label}</a>'
 
 
+def _new_paragraph(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # Each Qt paragraph gets its own allowance of inline formula images.
+    budget: MathBudget | None = env.get("math")
+    if budget is not None:
+        budget.paragraph_images = 0
+    return str(self.renderToken(tokens, idx, options, env))
+
+
 def _rule_table_open(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -204,6 +214,9 @@ def _cell_rule(tag: str) -> Any:
         self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
     ) -> str:
         theme: RenderTheme = env["theme"]
+        budget: MathBudget | None = env.get("math")
+        if budget is not None:  # a cell is a paragraph of its own in Qt
+            budget.paragraph_images = 0
         style = str(tokens[idx].attrGet("style") or "")
         match = re.search(r"text-align:\s*(left|right|center)", style)
         align = f' align="{match.group(1)}"' if match else ""
@@ -255,6 +268,8 @@ def _build_parser() -> MarkdownIt:
         "td_open": _cell_rule("td"),
         "blockquote_open": _rule_blockquote_open,
         "blockquote_close": _rule_blockquote_close,
+        "paragraph_open": _new_paragraph,
+        "heading_open": _new_paragraph,
     }
     for name, rule in rules.items():
         parser.add_render_rule(name, rule)

@@ -96,6 +96,7 @@ def test_it_is_an_engine_and_says_where_answers_come_from(
     info = engine.engine_info
     assert info.kind == "remote"
     assert info.model_id == "fake-r1"
+    assert info.name == "fake-r1 (GPU box)"
     assert info.location == f"127.0.0.1:{fake_openai.port}"
     assert info.details["engine"] == "GPU box"
     assert info.details["server"] == "vLLM"
@@ -595,3 +596,50 @@ def test_close_stops_a_running_turn(fake_openai_factory: Factory, gateway: Netwo
     assert finished.reason == "stopped"
     with pytest.raises(RemoteEngineError):
         next(iter(engine.stream_turn(ask(), TurnControl())))
+
+
+def test_through_the_host_a_dropped_answer_ends_interrupted_with_its_text(
+    fake_openai_factory: Factory, gateway: NetworkGateway
+) -> None:
+    from app.core.engines.registry import remote_engine_factory
+    from app.core.host import EngineHost, JobFailed, ModelLoaded
+
+    server = fake_openai_factory(drop_after=2, drop_hard=True)
+    host = EngineHost()
+    try:
+        load = host.load(remote_engine_factory(gateway, endpoint_for(server)))
+        assert load.wait(10) and isinstance(load.result, ModelLoaded)
+        seen: list[object] = []
+        job = host.submit_turn(ask(), lambda _id, event: seen.append(event))
+        assert job.wait(10)
+        result = job.result
+        assert isinstance(result, JobFailed)
+        assert result.state == "interrupted"
+        assert "kept" in str(result.error)
+        assert result.stats is not None and result.stats.generated_tokens > 0
+        assert "".join(e.text for e in seen if isinstance(e, AnswerDelta)).startswith("The answer")
+    finally:
+        assert host.close(5)
+
+
+def test_continue_sends_the_partial_answer_to_be_extended(
+    fake_openai_factory: Factory, gateway: NetworkGateway
+) -> None:
+    server = fake_openai_factory(style="none")
+    request = TurnRequest(
+        messages=(
+            ChatMessage("user", "Count to five."),
+            ChatMessage("assistant", "One, two,", reasoning="Easy."),
+        ),
+        continue_last=True,
+    )
+    events, finished = run(RemoteEngine(endpoint_for(server, server_kind="vllm"), gateway), request)
+    assert finished.reason == "finished"
+    assert text_of(events, ReasoningDelta) == ""
+    body = server.chat_requests[-1].body
+    assert body is not None
+    assert body["messages"][-1] == {
+        "role": "assistant",
+        "content": "<think>\nEasy.\n</think>\n\nOne, two,",
+    }
+    assert body["continue_final_message"] is True and body["add_generation_prompt"] is False

@@ -1,0 +1,230 @@
+"""Named collections and their (incremental, resumable) indexing.
+
+``index_collection`` is the long work: a plain function with a cancel token and a
+progress callback, wrapped by the Library panel's task runner and by ``python -m app docs
+index``. It walks the collection's roots, and for each supported file:
+
+* same size and mtime as indexed → skipped without reading it;
+* same sha256 (touched, not changed) → only the stat is remembered;
+* otherwise extracted, chunked and written in one transaction, after checking that the
+  file did not change while it was read (else it is listed and redone next time).
+
+Files gone from disk leave the index. Files that cannot be read are listed with their
+reason. Because each file commits on its own, a cancel, a kill -9 or a full disk leaves a
+consistent index, and the next run only does what is left. With an embedder, chunks that
+lack a vector for its model are embedded afterwards, in batches that commit on their own.
+Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from app.core.cancel import CancelToken, ProgressCallback, no_progress
+from app.core.knowledge.chunk import chunk_document
+from app.core.knowledge.embed import Embedder
+from app.core.knowledge.extract import (
+    DEFAULT_MAX_FILE_BYTES,
+    ExtractionError,
+    extract_bytes,
+    kind_for,
+    read_bounded,
+)
+from app.core.knowledge.index import KnowledgeIndex
+
+log = logging.getLogger(__name__)
+
+#: Folders no one means to index.
+SKIP_DIRS: Final = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".idea"}
+)
+EMBED_BATCH: Final = 32
+
+
+@dataclass(frozen=True, slots=True)
+class BadFile:
+    path: str
+    reason: str
+    message: str
+
+
+@dataclass(slots=True)
+class IndexReport:
+    indexed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    embedded: int = 0
+    bad: list[BadFile] = field(default_factory=list)
+    cancelled: bool = False
+
+
+def walk_root(root: Path) -> Iterator[tuple[Path, bool]]:
+    """``(file, explicit)``: files under a folder (supported suffixes only), or the root.
+
+    Symbolic links to folders are not followed (no loops, no escaping the folder); links
+    to files are, and a link that loops is yielded so it can be listed with its reason.
+    """
+    if not root.is_dir():
+        yield root, True
+        return
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if kind_for(path) is not None or path.is_symlink():
+                yield path, False
+
+
+def index_collection(
+    index: KnowledgeIndex,
+    name: str,
+    *,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
+    embedder: Embedder | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> IndexReport:
+    """Bring collection ``name`` up to date with its roots on disk; see the module doc."""
+    cancel = cancel or CancelToken()
+    cid = index.collection_id(name)
+    report = IndexReport()
+    files: list[tuple[Path, bool]] = []
+    for root in index.roots(name):
+        if not root.exists() and not root.is_symlink():
+            report.bad.append(BadFile(str(root), "vanished", f"“{root}” no longer exists."))
+            continue
+        files.extend(walk_root(root))
+    known = index.documents(cid)
+    seen: set[str] = set()
+    total = len(files)
+    progress(0, total)
+    for done, (path, explicit) in enumerate(files):
+        if cancel.cancelled:
+            report.cancelled = True
+            break
+        key = str(path)
+        seen.add(key)
+        _index_one(index, cid, path, explicit, known.get(key), report, max_bytes)
+        progress(done + 1, total)
+    if not report.cancelled:
+        gone = [doc.id for path, doc in known.items() if path not in seen]
+        index.remove_documents(gone)
+        report.removed = len(gone)
+    if embedder is not None and not report.cancelled:
+        report.embedded = embed_missing(index, cid, embedder, cancel=cancel, progress=progress)
+        report.cancelled = cancel.cancelled
+    return report
+
+
+def _index_one(
+    index: KnowledgeIndex,
+    cid: int,
+    path: Path,
+    explicit: bool,
+    known: object,
+    report: IndexReport,
+    max_bytes: int,
+) -> None:
+    from app.core.knowledge.index import DocumentRow
+
+    previous = known if isinstance(known, DocumentRow) else None
+    key = str(path)
+    try:
+        kind = kind_for(path)
+        if kind is None:
+            raise ExtractionError("unsupported", f"“{path.name}” is not a format Hearth can read.")
+        try:
+            before = path.stat()
+        except OSError as exc:
+            # read_bounded turns the OS error into the right reason (loop, vanished, …).
+            read_bounded(path, max_bytes)
+            raise ExtractionError("unreadable", f"“{path.name}” cannot be read.") from exc
+        if (
+            previous is not None
+            and previous.status == "ok"
+            and previous.size == before.st_size
+            and previous.mtime_ns == before.st_mtime_ns
+        ):
+            report.unchanged += 1
+            return
+        data = read_bounded(path, max_bytes)
+        import hashlib
+
+        digest = hashlib.sha256(data).hexdigest()
+        if previous is not None and previous.status == "ok" and previous.sha256 == digest:
+            index.touch_document(previous.id, size=before.st_size, mtime_ns=before.st_mtime_ns)
+            report.unchanged += 1
+            return
+        text, encoding, pages = extract_bytes(data, path.name, kind)
+        if not text.strip():
+            raise ExtractionError("empty", f"“{path.name}” contains no text.")
+        from app.core.knowledge.extract import Extracted
+
+        doc = Extracted(path.name, kind, text, len(data), digest, encoding, pages)
+        chunks = chunk_document(doc)
+        try:
+            after = path.stat()
+        except FileNotFoundError as exc:
+            raise ExtractionError(
+                "vanished", f"“{path.name}” was deleted or moved while it was indexed."
+            ) from exc
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
+            data
+        ) != before.st_size:
+            raise ExtractionError(
+                "changed",
+                f"“{path.name}” changed while it was indexed; it will be indexed again next time.",
+            )
+        index.write_document(
+            cid,
+            key,
+            kind=kind,
+            size=before.st_size,
+            mtime_ns=before.st_mtime_ns,
+            sha256=digest,
+            chunks=chunks,
+        )
+        report.indexed += 1
+    except ExtractionError as exc:
+        if exc.reason == "vanished" and not explicit:
+            # A file deleted mid-run simply leaves the index, as a deleted file should.
+            if previous is not None:
+                index.remove_documents([previous.id])
+            return
+        if exc.reason == "unsupported" and not explicit:
+            return
+        log.info("not indexed: %s (%s) %s", path.name, exc.reason, exc.detail)
+        report.bad.append(BadFile(key, exc.reason, exc.message))
+        index.write_error(cid, key, reason=exc.reason, message=exc.message)
+
+
+def embed_missing(
+    index: KnowledgeIndex,
+    collection_id: int,
+    embedder: Embedder,
+    *,
+    cancel: CancelToken | None = None,
+    progress: ProgressCallback = no_progress,
+) -> int:
+    """Embed every chunk of the collection that has no vector for this model yet."""
+    cancel = cancel or CancelToken()
+    total = index.count_without_vectors(collection_id, embedder.model_id)
+    done = 0
+    while not cancel.cancelled:
+        batch = index.chunks_without_vectors(collection_id, embedder.model_id, EMBED_BATCH)
+        if not batch:
+            break
+        vectors = embedder.embed_passages([text for _id, text in batch], cancel=cancel)
+        index.write_vectors(
+            embedder.model_id, [(cid, vec) for (cid, _t), vec in zip(batch, vectors, strict=True)]
+        )
+        done += len(batch)
+        progress(done, total)
+    return done

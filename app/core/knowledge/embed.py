@@ -1,0 +1,215 @@
+"""Sentence embeddings from a small GGUF model run by llama.cpp in embedding mode.
+
+:class:`LlamaEmbedder` talks to llama.cpp only through the process's one native runtime
+(:func:`app.core.engines.native.native_runtime`), so the rule "only the native binding
+imports llama_cpp" holds. Texts are packed several to a batch, each in its own sequence,
+and read back pooled (mean or CLS, as the model says), then scaled to unit length so a
+dot product is the cosine.
+
+Models such as multilingual-e5 want "query: " / "passage: " before the text; bge wants an
+instruction before queries only. The catalog says which (``query_prefix``,
+``passage_prefix``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import numpy as np
+
+from app.core.cancel import CancelToken
+from app.core.errors import GenerationError, ModelLoadError
+
+log = logging.getLogger(__name__)
+
+#: Texts longer than this many tokens are cut (the models are trained on 512).
+MAX_TOKENS_PER_TEXT: Final = 512
+_BATCH_TOKENS: Final = 2048
+_MAX_SEQS: Final = 32
+_POOLING_NONE: Final = 0
+_POOLING_MEAN: Final = 1
+
+
+class Embedder(Protocol):
+    """What indexing and retrieval need from an embedding model."""
+
+    @property
+    def model_id(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    def embed_passages(
+        self, texts: Sequence[str], *, cancel: CancelToken | None = None
+    ) -> np.ndarray: ...
+    def embed_query(self, text: str) -> np.ndarray: ...
+    def close(self) -> None: ...
+
+
+def normalise(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    scaled: np.ndarray = matrix / np.where(norms > 0, norms, 1.0)
+    return scaled
+
+
+class LlamaEmbedder:
+    """An embedding GGUF (BERT, XLM-RoBERTa, …) loaded for embeddings. One thread at a time."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        n_threads: int | None = None,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+    ) -> None:
+        from app.core.engines.native import default_thread_count, load_failure, native_runtime
+
+        self.path = path
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self._lock = threading.Lock()
+        runtime = native_runtime()
+        lib: Any = runtime.lib
+        self._lib = lib
+        mark = runtime.bridge.mark()
+        params = lib.llama_model_default_params()
+        params.n_gpu_layers = 0
+        self._model: Any = lib.llama_model_load_from_file(str(path).encode("utf-8"), params)
+        if not self._model:
+            raise load_failure(path.name, runtime.bridge.problems_since(mark))
+        self._vocab: Any = lib.llama_model_get_vocab(self._model)
+        self._ctx: Any = None
+        self._batch: Any = None
+        try:
+            train = int(lib.llama_model_n_ctx_train(self._model)) or MAX_TOKENS_PER_TEXT
+            self.max_tokens = max(8, min(MAX_TOKENS_PER_TEXT, train))
+            threads = n_threads or default_thread_count()
+            self._ctx = self._context(threads, pooling=-1)
+            if int(lib.llama_pooling_type(self._ctx)) == _POOLING_NONE:
+                # A model without a pooling head: average its token vectors ourselves.
+                lib.llama_free(self._ctx)
+                self._ctx = self._context(threads, pooling=_POOLING_MEAN)
+            self._dim = int(lib.llama_model_n_embd(self._model))
+            self._batch = lib.llama_batch_init(_BATCH_TOKENS, 0, 1)
+        except BaseException:
+            self.close()
+            raise
+        self._model_id = f"{path.name}:{path.stat().st_size}"
+        self._sep = int(lib.llama_vocab_sep(self._vocab))
+
+    def _context(self, threads: int, *, pooling: int) -> Any:
+        lib = self._lib
+        cparams = lib.llama_context_default_params()
+        cparams.n_ctx = _BATCH_TOKENS
+        cparams.n_batch = _BATCH_TOKENS
+        cparams.n_ubatch = _BATCH_TOKENS
+        cparams.n_seq_max = _MAX_SEQS
+        cparams.n_threads = threads
+        cparams.n_threads_batch = threads
+        cparams.embeddings = True
+        cparams.pooling_type = pooling
+        if hasattr(cparams, "kv_unified"):
+            # One shared context for all sequences, so each may use the whole window.
+            cparams.kv_unified = True
+        ctx = lib.llama_init_from_model(self._model, cparams)
+        if not ctx:
+            raise ModelLoadError(
+                f"“{self.path.name}” cannot be used as an embedding model.",
+                detail="llama_init_from_model returned NULL",
+            )
+        return ctx
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def tokenize(self, text: str) -> list[int]:
+        data = text.encode("utf-8")[: 16 * self.max_tokens]
+        capacity = len(data) + 16
+        buffer = (ctypes.c_int32 * capacity)()
+        n = self._lib.llama_tokenize(self._vocab, data, len(data), buffer, capacity, True, False)
+        if n < 0:
+            raise GenerationError("A text could not be converted to tokens.", detail=str(n))
+        tokens = list(buffer[:n])
+        if len(tokens) > self.max_tokens:
+            tokens = tokens[: self.max_tokens - 1] + ([self._sep] if self._sep >= 0 else [])
+            tokens = tokens[: self.max_tokens]
+        return tokens or ([self._sep] if self._sep >= 0 else [0])
+
+    def embed_passages(
+        self, texts: Sequence[str], *, cancel: CancelToken | None = None
+    ) -> np.ndarray:
+        return self._embed([self.passage_prefix + t for t in texts], cancel)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        row: np.ndarray = self._embed([self.query_prefix + text], None)[0]
+        return row
+
+    def _embed(self, texts: Sequence[str], cancel: CancelToken | None) -> np.ndarray:
+        with self._lock:
+            if self._ctx is None:
+                raise GenerationError("The embedding model is closed.")
+            out = np.zeros((len(texts), self._dim), dtype=np.float32)
+            tokenized = [self.tokenize(t) for t in texts]
+            start = 0
+            while start < len(tokenized):
+                if cancel is not None:
+                    cancel.raise_if_cancelled()
+                used = 0
+                group: list[int] = []
+                while (
+                    start + len(group) < len(tokenized)
+                    and len(group) < _MAX_SEQS
+                    and used + len(tokenized[start + len(group)]) <= _BATCH_TOKENS
+                ):
+                    used += len(tokenized[start + len(group)])
+                    group.append(start + len(group))
+                self._decode_group([tokenized[i] for i in group], out[start : start + len(group)])
+                start += len(group)
+            return normalise(out)
+
+    def _decode_group(self, seqs: Sequence[list[int]], out: np.ndarray) -> None:
+        lib = self._lib
+        batch = self._batch
+        memory = lib.llama_get_memory(self._ctx)
+        if memory:
+            lib.llama_memory_clear(memory, True)
+        row = 0
+        for seq, tokens in enumerate(seqs):
+            for pos, token in enumerate(tokens):
+                batch.token[row] = token
+                batch.pos[row] = pos
+                batch.n_seq_id[row] = 1
+                batch.seq_id[row][0] = seq
+                batch.logits[row] = 1
+                row += 1
+        batch.n_tokens = row
+        result = int(lib.llama_decode(self._ctx, batch))
+        if result != 0:
+            raise GenerationError("The embedding model failed.", detail=f"llama_decode -> {result}")
+        for seq in range(len(seqs)):
+            pointer = lib.llama_get_embeddings_seq(self._ctx, seq)
+            if not pointer:
+                raise GenerationError("The embedding model returned no vector.")
+            out[seq] = np.ctypeslib.as_array(pointer, shape=(self._dim,))
+
+    def close(self) -> None:
+        lib = self._lib
+        batch, ctx, model = self._batch, self._ctx, self._model
+        self._batch = self._ctx = self._model = None
+        if batch is not None:
+            lib.llama_batch_free(batch)
+        if ctx is not None:
+            lib.llama_free(ctx)
+        if model is not None:
+            lib.llama_model_free(model)
