@@ -18,7 +18,7 @@ LLAMA_VERSION := 0.3.36
 # and the measurements (about 2x faster prompt processing than a GGML_NATIVE=OFF build).
 STAMP := $(VENV)/.hearth-installed
 
-.PHONY: run test setup lint typecheck pytest selftest bench bench-quick package screenshots clean
+.PHONY: run test test-sysdeps setup lint typecheck pytest selftest bench bench-quick package screenshots clean
 
 setup: $(STAMP)
 
@@ -29,7 +29,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml scripts/build_llama.sh | $(BIN)/python
 	WHEEL=$$(LLAMA_VERSION=$(LLAMA_VERSION) PYTHON=$(PYTHON) bash scripts/build_llama.sh) && \
 	  $(BIN)/pip install --quiet --force-reinstall --no-deps "$$WHEEL" && \
-	  $(BIN)/pip install --quiet "$$WHEEL"
+	  $(BIN)/pip install --quiet "$$WHEEL[server]"
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch "$@"
 
@@ -50,7 +50,17 @@ pytest: setup
 selftest: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app --self-test
 
-test: lint typecheck pytest selftest
+# Test-only system tools, from the distribution: a browser and its driver for the web page
+# test, strace for the OS-level privacy test. Without them those tests skip and say why.
+test-sysdeps:
+	@if ! command -v chromedriver >/dev/null || ! command -v strace >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium chromium-driver strace >/dev/null; \
+	  else echo "note: install chromium, chromium-driver and strace for the browser and OS privacy tests"; fi; \
+	fi
+
+test: lint typecheck test-sysdeps pytest selftest
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app bench $(ARGS)

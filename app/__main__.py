@@ -3,7 +3,7 @@
 python -m app [--model PATH] [--data-dir DIR]      the desktop app
 python -m app --self-test [--model PATH]           headless smoke test (also frozen)
 python -m app --version
-python -m app chat | chats | models | bench | serve | dataset ...    see ``--help`` of each
+python -m app chat | chats | models | bench | serve | dataset | docs ...  see ``--help`` of each
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from app import APP_NAME
 if TYPE_CHECKING:
     from app.core.instance import HolderKind
 
-SUBCOMMANDS = ("chat", "chats", "models", "bench", "serve", "dataset")
+SUBCOMMANDS = ("chat", "chats", "models", "bench", "serve", "dataset", "docs")
 
 
 def build_parser() -> argparse.ArgumentParser:

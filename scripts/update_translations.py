@@ -83,7 +83,8 @@ def tool(name: str) -> str:
 
 
 def source_files(root: Path = ROOT) -> list[Path]:
-    return sorted(path for folder in SOURCE_DIRS for path in (root / folder).glob("*.py"))
+    # rglob: packages such as app/ui/render/ hold UI strings too.
+    return sorted(path for folder in SOURCE_DIRS for path in (root / folder).rglob("*.py"))
 
 
 def run_lupdate(

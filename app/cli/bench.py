@@ -363,6 +363,10 @@ def _run_all(
             report.set("load_warm_ms", (time.perf_counter() - t0) * 1000)
             report.set("load_cold_ms", load_cold if evicted else math.nan)
             report.info["cpu_variant"] = cpu_variant()
+            details = engine.engine_info.details
+            report.info["attention"] = {
+                k: details.get(k) for k in ("flash_attn", "kv_cache_type", "flash_attn_choice")
+            }
             report.info["llama_system_info"] = llama_system_info()
             _say(f"loaded: cold {load_cold:.0f} ms, warm {report.figures['load_warm_ms']:.0f} ms")
             try:

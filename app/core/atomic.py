@@ -47,13 +47,9 @@ def write_bytes_atomic(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE
         with contextlib.suppress(OSError):
             tmp.unlink()
         if exc.errno == errno.ENOSPC:
-            raise DiskFullError(
-                f"The disk is full, so {path.name} could not be saved. "
-                "Free some space and try again; the previous version is unchanged.",
-                detail=str(exc),
-            ) from exc
-        raise HearthError(
-            f"Could not save {path}: {exc.strerror or exc}.", detail=repr(exc)
+            raise DiskFullError.of("file.disk_full", name=path.name, detail=str(exc)) from exc
+        raise HearthError.of(
+            "file.save_failed", path=str(path), reason=str(exc.strerror or exc), detail=repr(exc)
         ) from exc
 
 

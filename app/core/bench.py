@@ -383,7 +383,8 @@ def markdown_table(report: BenchReport, command: str) -> str:
         f"{info.get('load_average_end', '?')}",
         f"- llama.cpp CPU backend: {info.get('cpu_variant', '?')}",
         f"- Model: {info.get('model', '?')}; n_ctx {info.get('n_ctx', '?')}, "
-        f"threads {info.get('n_threads', '?')}, n_batch {info.get('n_batch', '?')}",
+        f"threads {info.get('n_threads', '?')}, n_batch {info.get('n_batch', '?')}, "
+        f"attention {info.get('attention', '?')}",
         "",
         "| figure | value |",
         "| --- | --- |",

@@ -165,13 +165,8 @@ class Catalog:
             return matches[0]
         known = ", ".join(e.id for e in (matches or list(self.models)))
         if matches:
-            raise CatalogError(
-                f"“{query}” matches several models: {known}. Use one of these ids instead."
-            )
-        raise CatalogError(
-            f"There is no model “{query}” in the catalog. Known models: {known}. "
-            "Run “models list” to see them."
-        )
+            raise CatalogError.of("catalog.ambiguous", query=query, known=known)
+        raise CatalogError.of("catalog.unknown_model", query=query, known=known)
 
     def sources_for(self, entry: CatalogEntry, *, custom_endpoint: str = "") -> list[Source]:
         """:func:`sources_for` with this catalog's mirrors and endpoints."""
@@ -250,23 +245,18 @@ def _read_json(path: Path) -> Any:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise CatalogError(
-            f"The model catalog {path} does not exist. Check the path given with --catalog "
-            "or HEARTH_CATALOG.",
-            detail=repr(exc),
-        ) from exc
+        raise CatalogError.of("catalog.missing", path=str(path), detail=repr(exc)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(
-            f"The model catalog {path} could not be read. Check that the file is readable "
-            "UTF-8 text.",
-            detail=repr(exc),
-        ) from exc
+        raise CatalogError.of("catalog.unreadable", path=str(path), detail=repr(exc)) from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CatalogError(
-            f"The model catalog {path} is not valid JSON (line {exc.lineno}, column "
-            f"{exc.colno}: {exc.msg}). Fix the file or point --catalog at another one.",
+        raise CatalogError.of(
+            "catalog.not_json",
+            path=str(path),
+            line=exc.lineno,
+            column=exc.colno,
+            problem=exc.msg,
             detail=repr(exc),
         ) from exc
 
@@ -286,10 +276,7 @@ def parse_catalog(raw: Any, *, origin: Path | None = None) -> Catalog:
     where_file = str(origin) if origin else "the catalog"
     problems = _Problems()
     if not isinstance(raw, dict):
-        raise CatalogError(
-            f"The model catalog {where_file} is not valid: it must be a JSON object with "
-            "“version” and “models”."
-        )
+        raise CatalogError.of("catalog.bad_shape", path=where_file)
     version = raw.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
         problems.add("version", "missing or not a whole number")
@@ -332,9 +319,10 @@ def parse_catalog(raw: Any, *, origin: Path | None = None) -> Catalog:
     if problems.items:
         listed = "; ".join(problems.items[:5])
         more = f" (and {len(problems.items) - 5} more)" if len(problems.items) > 5 else ""
-        raise CatalogError(
-            f"The model catalog {where_file} is not valid: {listed}{more}. "
-            "Fix the file or point --catalog at another one.",
+        raise CatalogError.of(
+            "catalog.invalid",
+            path=where_file,
+            problems=listed + more,
             detail="\n".join(problems.items),
         )
     return Catalog(

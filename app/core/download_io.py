@@ -467,16 +467,14 @@ def acquire_lock(
             return
         except filelock.Timeout:
             if not wait:
-                raise DownloadBusyError(
-                    f"{name} is already being downloaded by another Hearth window or "
-                    "command. Wait for it to finish there, or stop it there and try again.",
+                raise DownloadBusyError.of(
+                    "download.busy",
+                    name=name,
                     detail=f"lock held: {lock.lock_file}",
                 ) from None
         except OSError as exc:
-            raise DownloadError(
-                f"Could not lock {name} for downloading: {exc.strerror or exc}. Check "
-                "that the models folder is writable.",
-                detail=repr(exc),
+            raise DownloadError.of(
+                "download.lock_failed", name=name, reason=str(exc.strerror or exc), detail=repr(exc)
             ) from exc
         if not announced:
             announced = True

@@ -147,7 +147,7 @@ def download_file(
     ``dest``) and :class:`DownloadError` otherwise (a ``.part`` of good standing is kept).
     """
     if not sources:
-        raise DownloadError(f"There is no source to download {Path(dest).name} from.")
+        raise DownloadError.of("download.no_source", name=Path(dest).name)
     if expected_sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", expected_sha256):
         raise ValueError(f"not a sha256 hex digest: {expected_sha256!r}")
     job = _Download(
@@ -452,22 +452,26 @@ class _Download:
 
     def _all_failed(self, failures: list[tuple[Source, str, str]]) -> None:
         clauses = "; ".join(f"{source.name} {reason}" for source, reason, _ in failures)
-        kept = ""
-        if self.offset > 0:
-            of_total = f" of {format_size(self.total)}" if self.total else ""
-            kept = f" The {format_size(self.offset)}{of_total} already downloaded are kept."
+        # The per-source reasons stay English (they name HTTP statuses and hosts); the
+        # sentence around them is translated by its code.
+        kept = "_kept" if self.offset > 0 else ""
+        downloaded = format_size(self.offset)
         detail = "\n".join(f"{s.name} <{strip_query(s.url)}>: {r} {d}" for s, r, d in failures)
         bad = [s.name for s, reason, _ in failures if _BAD_FILE in reason]
         if bad:
-            raise IntegrityError(
-                f"Could not download {self.name}: {clauses}. Nothing was installed.{kept} "
-                "Try again later, or choose another source.",
+            raise IntegrityError.of(
+                f"download.bad_file{kept}",
+                name=self.name,
+                reasons=clauses,
+                downloaded=downloaded,
                 detail=detail,
                 source=", ".join(bad),
             )
-        raise DownloadError(
-            f"Could not download {self.name}: {clauses}.{kept} Check your connection or add "
-            "another source, then try again.",
+        raise DownloadError.of(
+            f"download.all_sources_failed{kept}",
+            name=self.name,
+            reasons=clauses,
+            downloaded=downloaded,
             detail=detail,
             source=failures[-1][0].name if len(failures) == 1 else "",
         )
@@ -663,9 +667,10 @@ class _Download:
     def _write_error(self, exc: OSError) -> HearthError:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return self._disk_full(exc)
-        return DownloadError(
-            f"Could not write {self.part_path.name}: {exc.strerror or exc}. The partial "
-            "download is kept; check the models folder and try again.",
+        return DownloadError.of(
+            "download.write_failed",
+            name=self.part_path.name,
+            reason=str(exc.strerror or exc),
             detail=repr(exc),
         )
 
@@ -761,21 +766,23 @@ class _Download:
         required = still_needed + self.disk_margin
         free = shutil.disk_usage(self.dest.parent).free
         if free < required:
-            raise DiskFullError(
-                f"There is not enough free disk space to download {self.name}: it needs "
-                f"{format_size(still_needed)} more plus {format_size(self.disk_margin)} to "
-                f"spare, but only {format_size(free)} is free in {self.dest.parent}. Free some "
-                "space and try again.",
+            raise DiskFullError.of(
+                "download.no_space",
+                name=self.name,
+                needed=format_size(still_needed),
+                margin=format_size(self.disk_margin),
+                free=format_size(free),
+                folder=str(self.dest.parent),
                 detail=f"free={free} needed={still_needed} margin={self.disk_margin}",
             )
 
     def _disk_full(self, exc: OSError) -> DiskFullError:
-        of_total = f" of {format_size(self.total)}" if self.total else ""
         stopped_at = self.part.size if self.part is not None else self.offset
-        return DiskFullError(
-            f"The disk is full, so the download of {self.name} stopped at "
-            f"{format_size(stopped_at)}{of_total}. Free some space and resume; the partial "
-            "download is kept.",
+        return DiskFullError.of(
+            "download.disk_full_of" if self.total else "download.disk_full",
+            name=self.name,
+            downloaded=format_size(stopped_at),
+            total=format_size(self.total or 0),
             detail=repr(exc),
         )
 

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
-from app.core.errors import ImportValidationError, ModelLoadError
+from app.core.errors import ErrorArg, ImportValidationError, ModelLoadError
 
 log = logging.getLogger(__name__)
 
@@ -158,15 +158,21 @@ class _TruncatedError(Exception):
 
 
 class _DamagedError(Exception):
-    """The header declares something impossible; the text says what."""
+    """The header declares something impossible; ``code`` and ``params`` say what."""
+
+    def __init__(self, code: str, **params: ErrorArg) -> None:
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
 
 
 class _TooLargeError(Exception):
     """The header runs past :data:`MAX_HEADER_BYTES`."""
 
 
-def _quoted(path: Path) -> str:
-    return f"“{path.name or path}”"
+def _display_name(path: Path) -> str:
+    # The templates quote it: “name”.
+    return path.name or str(path)
 
 
 class _HeaderReader:
@@ -249,11 +255,11 @@ class _HeaderReader:
             item_type = int(self.take("I"))
             count = int(self.take("Q"))
             return self.array(item_type, count, depth=depth + 1)
-        raise _DamagedError(f"unknown value type {value_type}")
+        raise _DamagedError("gguf.unknown_value_type", type=value_type)
 
     def array(self, item_type: int, count: int, *, depth: int) -> Any:
         if depth > MAX_ARRAY_DEPTH:
-            raise _DamagedError(f"arrays nested more than {MAX_ARRAY_DEPTH} deep")
+            raise _DamagedError("gguf.arrays_too_deep", depth=MAX_ARRAY_DEPTH)
         if item_type in self._SCALARS:
             code = self._SCALARS[item_type]
             width = struct.calcsize(self.order + code)
@@ -276,7 +282,7 @@ class _HeaderReader:
             for _ in range(count):
                 self.value(9, depth=depth)
             return _SkippedArray(count)
-        raise _DamagedError(f"unknown array item type {item_type}")
+        raise _DamagedError("gguf.unknown_array_type", type=item_type)
 
     def skip_strings(self, count: int) -> None:
         """Skip ``count`` strings: the loop that reads past a 152k-token vocabulary in ~0.1 s."""
@@ -332,28 +338,21 @@ def _label(value: Any) -> str:
 
 def _open_regular(path: Path) -> tuple[Any, int]:
     """Open ``path`` for reading only if it is a regular file; (handle, size)."""
-    name = _quoted(path)
+    name = _display_name(path)
     try:
         info = path.stat()
     except FileNotFoundError as exc:
-        raise GgufError(
-            f"The model file {path} does not exist. Check the path and try again.",
-            detail=repr(exc),
-        ) from exc
+        raise GgufError.of("gguf.missing", path=str(path), detail=repr(exc)) from exc
     except (OSError, ValueError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise GgufError(
-            f"{name} could not be opened: {reason}. Check that the file is readable.",
-            detail=repr(exc),
-        ) from exc
+        raise GgufError.of("gguf.cannot_open", name=name, reason=reason, detail=repr(exc)) from exc
     if stat.S_ISDIR(info.st_mode):
-        raise GgufError(
-            f"{name} is a folder, not a GGUF model file. Choose the .gguf file inside it."
-        )
+        raise GgufError.of("gguf.is_folder", name=name)
     if not stat.S_ISREG(info.st_mode):
-        raise GgufError(
-            f"{name} is not a regular file (it is a {_kind_of(info.st_mode)}), so Hearth does "
-            "not read it as a model. Choose a .gguf file.",
+        raise GgufError.of(
+            "gguf.not_regular",
+            name=name,
+            kind=_kind_of(info.st_mode),
             detail=f"mode {info.st_mode:o}",
         )
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -361,17 +360,17 @@ def _open_regular(path: Path) -> tuple[Any, int]:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise GgufError(
-            f"{name} could not be opened: {exc.strerror or exc}. Check that the file is readable.",
-            detail=repr(exc),
+        raise GgufError.of(
+            "gguf.cannot_open", name=name, reason=str(exc.strerror or exc), detail=repr(exc)
         ) from exc
     try:
         # The path may have been swapped between stat and open: trust only the open file.
         opened = os.fstat(fd)
         if not stat.S_ISREG(opened.st_mode):
-            raise GgufError(
-                f"{name} is not a regular file (it is a {_kind_of(opened.st_mode)}), so Hearth "
-                "does not read it as a model. Choose a .gguf file.",
+            raise GgufError.of(
+                "gguf.not_regular",
+                name=name,
+                kind=_kind_of(opened.st_mode),
                 detail=f"mode {opened.st_mode:o}",
             )
         handle = open(fd, "rb", buffering=0, closefd=True)  # noqa: SIM115
@@ -406,61 +405,49 @@ def read_gguf_metadata(path: Path | str) -> GgufMetadata:
 
 
 def _read(path: Path, handle: Any, file_size: int) -> GgufMetadata:
-    name = _quoted(path)
+    name = _display_name(path)
     if file_size == 0:
-        raise GgufError(
-            f"{name} is empty (0 bytes). It is not a model; if it came from an interrupted "
-            "download, download it again."
-        )
+        raise GgufError.of("gguf.empty", name=name)
     reader = _HeaderReader(handle, file_size)
-    truncated = GgufError(
-        f"{name} is incomplete (truncated: the file ends before its header does). It was "
-        "probably not downloaded or copied completely; download the model again or copy it "
-        "again.",
-    )
+    truncated = GgufError.of("gguf.truncated_header", name=name)
     try:
         reader.ensure(min(4, file_size))
     except (_TruncatedError, OSError) as exc:
-        raise GgufError(
-            f"{name} could not be read: {getattr(exc, 'strerror', None) or exc}.",
+        raise GgufError.of(
+            "gguf.unreadable",
+            name=name,
+            reason=str(getattr(exc, "strerror", None) or exc),
             detail=repr(exc),
         ) from exc
     head = bytes(reader.buffer[:4])
     # A file shorter than the magic that starts like it is a truncated GGUF, not another format.
     if head != GGUF_MAGIC and not (len(head) < 4 and GGUF_MAGIC.startswith(head)):
-        raise GgufError(
-            f"{name} is not a GGUF model file. Hearth needs a .gguf file (for example from "
-            "Hugging Face); other formats such as .safetensors or .bin must be converted first.",
-            detail=f"first bytes: {head!r}",
-        )
+        raise GgufError.of("gguf.not_gguf", name=name, detail=f"first bytes: {head!r}")
     if file_size < MIN_HEADER:
-        raise GgufError(
-            f"{name} is too small to be a model ({file_size} bytes), so it is incomplete: the "
-            "file is truncated. Download the model again or copy it again.",
-        )
+        raise GgufError.of("gguf.too_small", name=name, size=file_size)
     try:
         return _parse(path, reader)
     except _TruncatedError:
         raise truncated from None
     except _TooLargeError:
-        raise GgufError(
-            f"{name} is damaged or unusual: its GGUF header is larger than "
-            f"{MAX_HEADER_BYTES >> 20} MB, more than Hearth reads. Get the file again.",
+        raise GgufError.of(
+            "gguf.header_too_large",
+            name=name,
+            limit_mb=MAX_HEADER_BYTES >> 20,
             detail=f"header past {MAX_HEADER_BYTES} bytes",
         ) from None
-    except (_DamagedError, struct.error, ValueError) as exc:
-        raise GgufError(
-            f"{name} is damaged: its GGUF header is not readable ({exc}). Get the file again.",
-            detail=repr(exc),
-        ) from exc
+    except _DamagedError as exc:
+        raise GgufError.of(exc.code, name=name, detail=repr(exc), **exc.params) from exc
+    except (struct.error, ValueError) as exc:
+        raise GgufError.of("gguf.damaged", name=name, problem=str(exc), detail=repr(exc)) from exc
     except OSError as exc:
-        raise GgufError(
-            f"{name} could not be read: {exc.strerror or exc}.", detail=repr(exc)
+        raise GgufError.of(
+            "gguf.unreadable", name=name, reason=str(exc.strerror or exc), detail=repr(exc)
         ) from exc
 
 
 def _parse(path: Path, reader: _HeaderReader) -> GgufMetadata:
-    name = _quoted(path)
+    name = _display_name(path)
     reader.offset = 4
     version = int(reader.take("I"))
     if version & 0xFFFF == 0 and version != 0:
@@ -469,37 +456,38 @@ def _parse(path: Path, reader: _HeaderReader) -> GgufMetadata:
         reader.offset = 4
         version = int(reader.take("I"))
     if version not in SUPPORTED_GGUF_VERSIONS:
-        raise GgufError(
-            f"{name} uses GGUF version {version}, which Hearth cannot read (it reads versions "
-            f"{', '.join(map(str, SUPPORTED_GGUF_VERSIONS))}). Get a newer conversion of the "
-            "model.",
+        raise GgufError.of(
+            "gguf.unsupported_version",
+            name=name,
+            version=version,
+            supported=", ".join(map(str, SUPPORTED_GGUF_VERSIONS)),
         )
     tensor_count = int(reader.take("Q"))
     kv_count = int(reader.take("Q"))
     if tensor_count > MAX_TENSORS:
-        raise _DamagedError(f"it claims {tensor_count:,} tensors")
+        raise _DamagedError("gguf.too_many_tensors", count=tensor_count)
     if kv_count > MAX_KEYS:
-        raise _DamagedError(f"it claims {kv_count:,} keys")
+        raise _DamagedError("gguf.too_many_keys", count=kv_count)
     kv: dict[str, Any] = {}
     for _ in range(kv_count):
         key = reader.string(limit=MAX_KEY_BYTES)
         if key is None:
-            raise _DamagedError("a key name longer than 64 KB")
+            raise _DamagedError("gguf.key_too_long")
         kv[key] = reader.value(int(reader.take("I")))
     tensors: list[tuple[int, int, int]] = []  # (type, n_elements, offset)
     for _ in range(tensor_count):
         reader.string(keep=False)
         n_dims = int(reader.take("I"))
         if n_dims > MAX_DIMS:
-            raise _DamagedError(f"a tensor with {n_dims:,} dimensions")
+            raise _DamagedError("gguf.too_many_dims", count=n_dims)
         n_elements = 1
         for _ in range(n_dims):
             dim = int(reader.take("Q"))
             if dim > MAX_DIMENSION:
-                raise _DamagedError(f"a tensor dimension of {dim:,}")
+                raise _DamagedError("gguf.dimension_too_large", size=dim)
             n_elements *= dim
             if n_elements > MAX_ELEMENTS:
-                raise _DamagedError("a tensor with an impossible number of elements")
+                raise _DamagedError("gguf.too_many_elements")
         tensor_type = int(reader.take("I"))
         tensors.append((tensor_type, n_elements, int(reader.take("Q"))))
 
@@ -510,7 +498,7 @@ def _parse(path: Path, reader: _HeaderReader) -> GgufMetadata:
         or not 0 < alignment <= MAX_ALIGNMENT
         or alignment & (alignment - 1)
     ):
-        raise _DamagedError("bad alignment")
+        raise _DamagedError("gguf.bad_alignment")
     data_offset = -(-reader.offset // alignment) * alignment
     data_end = data_offset
     for tensor_type, n_elements, offset in tensors:
@@ -522,10 +510,11 @@ def _parse(path: Path, reader: _HeaderReader) -> GgufMetadata:
             continue
         data_end = max(data_end, data_offset + offset + n_bytes)
     if data_end > reader.file_size:
-        raise GgufError(
-            f"{name} is incomplete (truncated: it holds {reader.file_size:,} bytes but its "
-            f"tensors need {data_end:,}). It was probably not downloaded or copied completely; "
-            "download the model again or copy it again.",
+        raise GgufError.of(
+            "gguf.truncated",
+            name=name,
+            size=reader.file_size,
+            needed=data_end,
             detail=f"data_offset={data_offset} data_end={data_end} size={reader.file_size}",
         )
     return _metadata(path, kv, tensors, version, reader.file_size, data_end)
@@ -588,26 +577,14 @@ def _metadata(
 def validate_gguf(path: Path | str) -> GgufMetadata:
     """:func:`read_gguf_metadata`, then require a causal LM Hearth can chat with."""
     meta = read_gguf_metadata(path)
-    name = _quoted(Path(path))
-    kind = _NON_MODEL_TYPES.get(meta.general_type.lower())
-    if kind is not None:
-        raise ImportValidationError(
-            f"{name} is {kind}, not a chat model. Choose the model's main .gguf file instead."
-        )
+    name = _display_name(Path(path))
+    general_type = meta.general_type.lower()
+    if general_type in _NON_MODEL_TYPES:
+        raise ImportValidationError.of(f"gguf.is_{general_type}", name=name)
     if not meta.architecture:
-        raise ImportValidationError(
-            f"{name} does not say what kind of model it is (no general.architecture), so "
-            "Hearth cannot load it. Get a GGUF converted by a recent llama.cpp."
-        )
+        raise ImportValidationError.of("gguf.no_architecture", name=name)
     if meta.architecture.lower() in NON_CAUSAL_ARCHITECTURES:
-        raise ImportValidationError(
-            f"{name} is a “{meta.architecture}” model, which cannot chat: it is an encoder, "
-            "embedding, vision or diffusion model rather than a text generator. Choose a chat "
-            "model such as DeepSeek-R1-Distill-Qwen.",
-        )
+        raise ImportValidationError.of("gguf.not_causal", name=name, architecture=meta.architecture)
     if meta.vocab_size is None:
-        raise ImportValidationError(
-            f"{name} has no tokenizer, so Hearth cannot chat with it. Choose a complete model "
-            "file rather than a part or an adapter."
-        )
+        raise ImportValidationError.of("gguf.no_tokenizer", name=name)
     return meta

@@ -41,7 +41,13 @@ from app.core.chat import (
     TurnStats,
 )
 from app.core.engines.base import Engine, EngineInfo, SampleEvent
-from app.core.errors import CancelledError, GenerationError, HearthError, ModelLoadError
+from app.core.errors import (
+    CancelledError,
+    GenerationError,
+    HearthError,
+    ModelLoadError,
+    english,
+)
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +74,10 @@ class QueueFullError(HearthError):
 
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"The model is busy with {limit} waiting requests. Try again in a moment.",
+            english("host.queue_full", {"limit": limit}),
             detail=f"queue limit {limit}",
+            code="host.queue_full",
+            params={"limit": limit},
         )
         self.limit = limit
 
@@ -78,14 +86,14 @@ class NoModelLoadedError(HearthError):
     """A turn was submitted while no model is loaded."""
 
     def __init__(self) -> None:
-        super().__init__("No model is loaded. Open a model file first.")
+        super().__init__(english("host.no_model", {}), code="host.no_model")
 
 
 class HostClosedError(HearthError):
     """The host shut down before or while the job ran."""
 
     def __init__(self) -> None:
-        super().__init__("Hearth was closing, so this request was not finished.")
+        super().__init__(english("host.closed", {}), code="host.closed")
 
 
 # --- Host events --------------------------------------------------------------------------
@@ -471,7 +479,7 @@ class EngineHost:
                     log.exception("job %d crashed the host loop", pending.job.id)
                     self._finish(
                         pending,
-                        JobFailed(GenerationError("Something went wrong. Try again."), "failed"),
+                        JobFailed(GenerationError.of("host.unexpected"), "failed"),
                     )
                 finally:
                     with self._lock:
@@ -535,9 +543,7 @@ class EngineHost:
             return
         except Exception as exc:
             log.exception("unexpected error during turn %d", pending.job.id)
-            error = GenerationError(
-                f"Generation stopped because of an error: {exc}", detail=repr(exc)
-            )
+            error = GenerationError.of("host.turn_crashed", reason=str(exc), detail=repr(exc))
             self._finish(pending, JobFailed(error, "failed", stats))
             return
         # An engine must end with TurnFinished; one that did not still ends the job.
@@ -565,7 +571,7 @@ class EngineHost:
             return
         except Exception as exc:
             log.exception("unexpected error while loading a model")
-            error = ModelLoadError(f"The model could not be loaded: {exc}", detail=repr(exc))
+            error = ModelLoadError.of("model.load_failed_reason", reason=str(exc), detail=repr(exc))
             self._finish(pending, JobFailed(error, "failed"))
             return
         if control.cancelled:

@@ -115,10 +115,10 @@ def plan_sources(
         if len(contradicting) == 1:
             resolve_expected(entry, contradicting)  # raises the sentence naming the source
         reasons = "; ".join(_contradiction(entry, item) for item in contradicting)
-        raise DownloadError(
-            f"Every source contradicts the catalog about {entry.file}: {reasons}. Hearth "
-            "stopped before downloading. The file may have been replaced upstream: update "
-            "the catalog, or choose another source.",
+        raise DownloadError.of(
+            "download.catalog_contradicted",
+            name=entry.file,
+            reasons=reasons,
             detail="; ".join(f"{m.source.url}: {m.size} {m.sha256}" for m in contradicting),
         )
     for item in contradicting:

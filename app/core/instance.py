@@ -52,7 +52,7 @@ from typing import IO, Literal
 
 import psutil
 
-from app.core.errors import HearthError
+from app.core.errors import ErrorArg, HearthError, english
 
 log = logging.getLogger(__name__)
 
@@ -116,41 +116,30 @@ class DataDirBusyError(HearthError):
     """Another process holds the data directory this command needs to write."""
 
     def __init__(self, data_dir: Path, holder: LockHolder | None) -> None:
-        super().__init__(busy_message(data_dir, holder), detail=f"lock {data_dir / LOCK_FILE_NAME}")
+        code, params = busy_code(data_dir, holder)
+        super().__init__(
+            english(code, params),
+            detail=f"lock {data_dir / LOCK_FILE_NAME}",
+            code=code,
+            params=params,
+        )
         self.data_dir = data_dir
         self.holder = holder
 
 
 def busy_message(data_dir: Path, holder: LockHolder | None) -> str:
     """The one sentence a refused command prints: who has the folder, and what to do."""
+    return english(*busy_code(data_dir, holder))
+
+
+def busy_code(data_dir: Path, holder: LockHolder | None) -> tuple[str, dict[str, ErrorArg]]:
+    """The error code and values of :func:`busy_message` (templates in error_messages)."""
     folder = str(data_dir)
     if holder is None:
-        return (
-            f"Another Hearth process owns this data folder ({folder}); "
-            "wait for it to finish or close it."
-        )
-    pid = holder.pid
-    if holder.kind == "app":
-        return f"Hearth is open and owns this data folder ({folder}); close it or use the app."
-    if holder.kind == "serve":
-        return (
-            f"Hearth's API server (process {pid}) owns this data folder ({folder}); "
-            "stop it, or send your request to it."
-        )
-    if holder.kind == "chat":
-        return (
-            f"A 'hearth chat' command (process {pid}) is writing to this data folder "
-            f"({folder}); wait for it to finish."
-        )
-    if holder.kind == "import":
-        return (
-            f"A chat import (process {pid}) is writing to this data folder ({folder}); "
-            "wait for it to finish."
-        )
-    return (
-        f"Another Hearth process ({pid}) owns this data folder ({folder}); "
-        "wait for it to finish or close it."
-    )
+        return "instance.busy", {"folder": folder}
+    if holder.kind in ("app", "serve", "chat", "import"):
+        return f"instance.busy_{holder.kind}", {"folder": folder, "pid": holder.pid}
+    return "instance.busy_pid", {"folder": folder, "pid": holder.pid}
 
 
 def not_answering_message(data_dir: Path, holder: LockHolder | None) -> str:

@@ -272,9 +272,7 @@ def find_installed(
         if model.entry is not None and model.entry.id.lower() == wanted.lower():
             return model
     known = ", ".join(m.name for m in models) or "none"
-    raise HearthError(
-        f"No installed model is called “{name}”. Installed: {known}. Run “models list” to see them."
-    )
+    raise HearthError.of("model.not_found", name=name, known=known)
 
 
 def _check_space(directory: Path, needed: int) -> None:
@@ -282,10 +280,11 @@ def _check_space(directory: Path, needed: int) -> None:
     if free < needed + _DISK_MARGIN:
         from app.core.catalog import format_bytes
 
-        raise DiskFullError(
-            f"There is not enough free disk space to copy the model: it needs "
-            f"{format_bytes(needed)} and {format_bytes(free)} is free in {directory}. Free "
-            "some space, or import the file in place instead of copying it.",
+        raise DiskFullError.of(
+            "model.no_space_to_copy",
+            needed=format_bytes(needed),
+            free=format_bytes(free),
+            folder=str(directory),
             detail=f"free={free} needed={needed} margin={_DISK_MARGIN}",
         )
 
@@ -298,27 +297,15 @@ def check_import_name(path: Path) -> None:
     half-written, so the name is checked before the header is.
     """
     name = Path(path).name
-    quoted = f"“{name}”"
     if not name.lower().endswith(".gguf"):
-        hint = (
-            " It looks like an unfinished download; let it finish first."
-            if name.lower().endswith((".part", ".partial", ".crdownload", ".tmp"))
-            else ""
-        )
-        raise ImportValidationError(
-            f"{quoted} is not named like a GGUF model: Hearth imports files whose name ends "
-            f"in .gguf.{hint} Convert or rename the file, then import it again."
+        unfinished = name.lower().endswith((".part", ".partial", ".crdownload", ".tmp"))
+        raise ImportValidationError.of(
+            "import.unfinished_download" if unfinished else "import.not_gguf_name", name=name
         )
     if name.startswith("."):
-        raise ImportValidationError(
-            f"{quoted} is a hidden file (its name starts with a dot). Rename it without the "
-            "leading dot, then import it again."
-        )
+        raise ImportValidationError.of("import.hidden_file", name=name)
     if len(name) <= len(".gguf") or any(not ch.isprintable() for ch in name):
-        raise ImportValidationError(
-            f"{quoted} has a name Hearth cannot use for a model (it is empty or holds control "
-            "characters). Rename the file, then import it again."
-        )
+        raise ImportValidationError.of("import.bad_name", name=name)
 
 
 def validate_import(path: Path) -> GgufMetadata:
@@ -356,10 +343,7 @@ def import_gguf(
     dest = directory / name
     already_here = source.parent == directory.resolve()
     if not already_here and (dest.exists() or name in records):
-        raise ImportValidationError(
-            f"A model named “{name}” is already installed. Remove it first, or rename the "
-            "file you are importing."
-        )
+        raise ImportValidationError.of("model.already_installed", name=name)
     entry = catalog.by_file(name) if catalog is not None else None
     sha: str | None = None
     in_place = not copy and not already_here
@@ -422,13 +406,13 @@ def _copy_with_hash(
         with contextlib.suppress(OSError):
             temp.unlink()
         if exc.errno == errno.ENOSPC:
-            raise DiskFullError(
-                f"The disk filled up while copying {source.name}; nothing was installed. Free "
-                "some space, or import the file in place instead.",
-                detail=repr(exc),
+            raise DiskFullError.of(
+                "model.disk_filled_copying", name=source.name, detail=repr(exc)
             ) from exc
-        raise HearthError(
-            f"Could not copy {source.name} into the models folder: {exc.strerror or exc}.",
+        raise HearthError.of(
+            "model.copy_failed",
+            name=source.name,
+            reason=str(exc.strerror or exc),
             detail=repr(exc),
         ) from exc
     except BaseException:
@@ -471,10 +455,7 @@ def verify_installed(
 ) -> VerifyResult:
     """Re-hash an installed file and compare it with the hash known to be right."""
     if not model.path.is_file():
-        raise HearthError(
-            f"{model.name} is no longer at {model.path}. Remove it from the list, or put the "
-            "file back."
-        )
+        raise HearthError.of("model.file_gone", name=model.name, path=str(model.path))
     actual = hash_file(model.path, progress=progress, cancel=cancel)
     expected = model.sha256
     if expected is None:
@@ -522,14 +503,12 @@ def remove_model(
         log.info("models: unregistered %s (file left at %s)", wanted, record.path)
         return "unregistered"
     if "/" in wanted or "\\" in wanted or wanted.startswith("."):
-        raise HearthError(f"“{name}” is not a model name. Use the name shown by “models list”.")
+        raise HearthError.of("model.bad_name", name=name)
     target = directory / wanted
     had_file = target.is_file()
     had_part = part_path(target).exists()
     if not had_file and not had_part and record is None:
-        raise HearthError(
-            f"No installed model is called “{name}”. Run “models list” to see the names."
-        )
+        raise HearthError.of("model.not_installed", name=name)
     if had_file:
         target.unlink()
     delete_partial_download(target)

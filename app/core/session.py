@@ -24,12 +24,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
-from app.core.cancel import TurnControl
 from app.core.chat import (
     AnswerDelta,
     ChatMessage,
@@ -38,15 +37,56 @@ from app.core.chat import (
     PromptProgress,
     ReasoningClosed,
     ReasoningDelta,
-    SamplingParams,
     TurnFinished,
     TurnRequest,
     TurnStats,
 )
 from app.core.engines.base import EngineInfo
 from app.core.errors import HearthError
-from app.core.host import HostEvent, HostState, Job, JobFailed, Origin
+from app.core.host import HostEvent, Job, JobFailed, Origin
+from app.core.knowledge.context import Attachment, PreparedInput, prepare_user_input
+from app.core.knowledge.index import StoredChunk
+from app.core.session_events import (
+    BusyError,
+    HistoryTrimmed,
+    Listener,
+    LiveSnapshot,
+    NoModelError,
+    PromptProgressed,
+    ReasoningEnded,
+    ReasoningEndReason,
+    SessionEvent,
+    SessionHost,
+    SessionStore,
+    TextAppended,
+    TurnEnded,
+    TurnKind,
+    TurnOptions,
+    TurnStarted,
+)
 from app.core.store import ChatOps, ChatStore, StoredMessage, build_provenance
+
+__all__ = [
+    "SAVE_INTERVAL_S",
+    "SUMMARY_THINKING_BUDGET",
+    "BusyError",
+    "ChatSession",
+    "HistoryTrimmed",
+    "Listener",
+    "LiveSnapshot",
+    "NoModelError",
+    "PromptProgressed",
+    "ReasoningEndReason",
+    "ReasoningEnded",
+    "SessionEvent",
+    "SessionHost",
+    "SessionStore",
+    "TextAppended",
+    "TurnEnded",
+    "TurnKind",
+    "TurnOptions",
+    "TurnStarted",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,191 +95,6 @@ SAVE_INTERVAL_S = 1.0
 
 #: A summary needs little deliberation: its thinking is capped so it arrives quickly.
 SUMMARY_THINKING_BUDGET = 512
-
-TurnKind = Literal["ask", "regenerate", "edit", "continue", "summary"]
-
-#: Why the reasoning ended: the engine's reasons, or ``"turn_end"`` when the turn ended
-#: (stopped, failed, cut off) while the model was still thinking.
-ReasoningEndReason = Literal["model", "budget", "answer_now", "loop", "turn_end"]
-
-
-class NoModelError(HearthError):
-    """A turn was asked for while no model is loaded; nothing was saved."""
-
-    def __init__(self) -> None:
-        super().__init__("No model is loaded. Load a model first.")
-
-
-class BusyError(HearthError):
-    """This session is still answering."""
-
-    def __init__(self) -> None:
-        super().__init__("Hearth is still answering. Wait for it or press Stop, then send again.")
-
-
-class SessionStore(Protocol):
-    """The parts of :class:`app.core.store.ChatStore` a session reads and writes."""
-
-    def create_conversation(self, title: str = ...) -> Any: ...
-    def get_conversation(self, conversation_id: str) -> Any: ...
-    def get_message(self, message_id: str) -> StoredMessage: ...
-    def active_path(self, conversation_id: str) -> list[StoredMessage]: ...
-    def path_to(self, message_id: str) -> list[StoredMessage]: ...
-    def start_turn(
-        self, conversation_id: str, parent_id: str | None, prompt: str
-    ) -> tuple[StoredMessage, StoredMessage]: ...
-    def add_message(
-        self,
-        conversation_id: str,
-        parent_id: str | None,
-        role: Any,
-        content: str,
-        reasoning: str = ...,
-        state: Any = ...,
-        provenance: Any = ...,
-    ) -> StoredMessage: ...
-    def save_streaming(self, message_id: str, content: str, reasoning: str) -> bool: ...
-    def resume_streaming(self, message_id: str) -> StoredMessage: ...
-    def finish_message(
-        self,
-        message_id: str,
-        *,
-        content: str,
-        reasoning: str,
-        state: Any = ...,
-        provenance: Any = ...,
-    ) -> StoredMessage: ...
-    def delete_message(self, message_id: str) -> int: ...
-    def switch_branch(self, message_id: str) -> list[StoredMessage]: ...
-
-
-class SessionHost(Protocol):
-    """The parts of :class:`app.core.host.EngineHost` a session uses."""
-
-    @property
-    def state(self) -> HostState: ...
-
-    def submit_turn(
-        self,
-        request: TurnRequest,
-        sink: Callable[[int, HostEvent], None] | None,
-        *,
-        origin: Origin = ...,
-        control: TurnControl | None = ...,
-    ) -> Job: ...
-
-
-@dataclass(frozen=True, slots=True)
-class TurnOptions:
-    """Sampling and system prompt for one turn of one conversation."""
-
-    params: SamplingParams = field(default_factory=SamplingParams)
-    system_prompt: str = ""
-
-
-# --- Events -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TurnStarted:
-    """A turn was submitted. ``message_id`` is the streaming answer ("" for a summary)."""
-
-    job_id: int
-    kind: TurnKind
-    conversation_id: str
-    message_id: str
-    #: The question this answers ("" for a summary).
-    user_message_id: str
-    #: True while the model is expected to think first.
-    reasoning_open: bool
-    #: Text already there before this turn (*Continue*): the view starts from it.
-    prefix_answer: str = ""
-    prefix_reasoning: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TextAppended:
-    """New reasoning and/or answer text; ``reasoning_tokens`` counts the reasoning so far.
-
-    ``reasoning_length`` and ``answer_length`` are the totals after this delta (a *Continue*
-    prefix included), so a view rebuilt from :meth:`ChatSession.live_snapshot` can skip what
-    it already shows.
-    """
-
-    job_id: int
-    message_id: str
-    reasoning: str
-    answer: str
-    reasoning_tokens: int
-    reasoning_length: int
-    answer_length: int
-
-
-@dataclass(frozen=True, slots=True)
-class LiveSnapshot:
-    """The running turn's text and reasoning state at one moment."""
-
-    job_id: int
-    kind: TurnKind
-    conversation_id: str
-    message_id: str
-    reasoning: str
-    answer: str
-    reasoning_open: bool
-    reasoning_seconds: float | None
-    reasoning_tokens: int
-
-
-@dataclass(frozen=True, slots=True)
-class PromptProgressed:
-    job_id: int
-    done: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryTrimmed:
-    """The oldest ``dropped`` messages were left out; the model's view begins at
-    ``first_kept_id`` (the id of a stored message, "" if unknown)."""
-
-    job_id: int
-    conversation_id: str
-    dropped: int
-    first_kept_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReasoningEnded:
-    """The reasoning block closed: decided once, here, for every front end."""
-
-    job_id: int
-    message_id: str
-    reason: ReasoningEndReason
-    seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class TurnEnded:
-    """The turn is over and stored. ``message`` is the stored answer (None for a summary
-    or when the final save failed); ``error`` is a sentence for ``failed``; for a summary
-    that worked, ``new_conversation_id`` is the chat that continues from it."""
-
-    job_id: int
-    kind: TurnKind
-    conversation_id: str
-    message_id: str
-    state: EndState
-    stats: TurnStats
-    message: StoredMessage | None = None
-    error: str = ""
-    new_conversation_id: str = ""
-
-
-SessionEvent = (
-    TurnStarted | TextAppended | PromptProgressed | HistoryTrimmed | ReasoningEnded | TurnEnded
-)
-Listener = Callable[[SessionEvent], None]
-
 
 # --- Provenance -------------------------------------------------------------------------
 
@@ -396,8 +251,20 @@ class ChatSession:
 
     # --- turns ---
 
-    def ask(self, text: str) -> TurnStarted:
-        """Ask a question in this chat (a new chat is created when there is none)."""
+    def ask(
+        self,
+        text: str,
+        *,
+        attachments: Sequence[Attachment] = (),
+        sources: Sequence[StoredChunk] = (),
+    ) -> TurnStarted:
+        """Ask a question in this chat (a new chat is created when there is none).
+
+        ``attachments`` (files, already extracted) and ``sources`` (chunks retrieved from
+        the chat's collections) go into the user message in R1's file format, within the
+        context budget; the stored message is exactly what the model sees, and its
+        provenance says what was attached and which chunks were used.
+        """
         if not text.strip():
             raise HearthError("The message is empty.")
         with self._lock:
@@ -407,7 +274,16 @@ class ChatSession:
                 self.conversation_id = self.store.create_conversation(title="").id
             path = self.store.active_path(self.conversation_id)
             parent_id = path[-1].id if path else None
-            question, answer = self.store.start_turn(self.conversation_id, parent_id, text)
+            if attachments or sources:
+                prepared = self._prepare_input(text, path, attachments, sources)
+                question, answer = self.store.start_turn(
+                    self.conversation_id,
+                    parent_id,
+                    prepared.content,
+                    provenance=prepared.provenance,
+                )
+            else:
+                question, answer = self.store.start_turn(self.conversation_id, parent_id, text)
             try:
                 return self._start_new_answer("ask", answer, question.id, undo_id=question.id)
             except HearthError:
@@ -415,6 +291,26 @@ class ChatSession:
                     self._forget_conversation(self.conversation_id)
                     self.conversation_id = ""
                 raise
+
+    def _prepare_input(
+        self,
+        text: str,
+        path: Sequence[StoredMessage],
+        attachments: Sequence[Attachment],
+        sources: Sequence[StoredChunk],
+    ) -> PreparedInput:
+        engine = self.host.state.engine
+        options = self.options(self.conversation_id)
+        n_ctx = engine.n_ctx if engine is not None and engine.n_ctx else 4096
+        return prepare_user_input(
+            text,
+            attachments=attachments,
+            sources=sources,
+            # R1 templates drop earlier reasoning, so only the contents count.
+            history=[message.content for message in path],
+            n_ctx=n_ctx,
+            reserve_answer=min(options.params.max_tokens, max(256, n_ctx // 4)),
+        )
 
     def regenerate(self, message_id: str) -> TurnStarted:
         """Answer the same question again; the old answer stays as an alternative."""
@@ -678,8 +574,14 @@ class ChatSession:
             elif isinstance(event, TurnFinished):
                 self._end(turn, event.reason, event.stats)
             elif isinstance(event, JobFailed):
-                error = "" if event.state in ("stopped", "interrupted") else str(event.error)
-                self._end(turn, event.state, event.stats or TurnStats(), error=error)
+                failed = event.state not in ("stopped", "interrupted")
+                self._end(
+                    turn,
+                    event.state,
+                    event.stats or TurnStats(),
+                    error=str(event.error) if failed else "",
+                    failure=event.error if failed else None,
+                )
 
     def _text_appended(self, turn: _Turn, reasoning: str, answer: str) -> None:
         turn.dirty = True
@@ -719,16 +621,25 @@ class ChatSession:
         except Exception:
             log.exception("streaming save failed")
 
-    def _end(self, turn: _Turn, state: EndState, stats: TurnStats, *, error: str = "") -> None:
+    def _end(
+        self,
+        turn: _Turn,
+        state: EndState,
+        stats: TurnStats,
+        *,
+        error: str = "",
+        failure: HearthError | None = None,
+    ) -> None:
         """Store the end state once and tell the listeners (lock held)."""
         self._turn = None
         reasoning, answer = turn.text()
         if turn.reasoning_open and reasoning:
             self._end_reasoning(turn, "turn_end")
         if turn.kind == "summary":
-            self._end_summary(turn, state, stats, answer, error)
+            self._end_summary(turn, state, stats, answer, error, failure)
             return
         extra: dict[str, Any] = {}
+        self._add_sources(turn, extra)
         if turn.reasoning_seconds is not None and reasoning:
             extra["reasoning_seconds"] = round(turn.reasoning_seconds, 1)
         if turn.engine is not None:
@@ -763,7 +674,7 @@ class ChatSession:
             )
         except HearthError as exc:
             log.error("saving the finished answer failed: %s (%s)", exc, exc.detail)
-            error = error or str(exc)
+            error, failure = (error, failure) if error else (str(exc), exc)
         except Exception as exc:
             log.exception("saving the finished answer failed")
             error = error or f"The answer could not be saved: {exc}"
@@ -777,11 +688,30 @@ class ChatSession:
                 stats=stats,
                 message=stored,
                 error=error,
+                failure=failure,
             )
         )
 
+    def _add_sources(self, turn: _Turn, extra: dict[str, Any]) -> None:
+        """Provenance of the answer: the knowledge chunks its question carried."""
+        if not turn.user_message_id:
+            return
+        try:
+            question = self.store.get_message(turn.user_message_id)
+        except HearthError:
+            return
+        sources = (question.provenance or {}).get("sources")
+        if sources:
+            extra["sources"] = sources
+
     def _end_summary(
-        self, turn: _Turn, state: EndState, stats: TurnStats, summary: str, error: str
+        self,
+        turn: _Turn,
+        state: EndState,
+        stats: TurnStats,
+        summary: str,
+        error: str,
+        failure: HearthError | None,
     ) -> None:
         summary = summary.strip()
         new_id = ""
@@ -793,7 +723,7 @@ class ChatSession:
                 new_id = conversation.id
             except HearthError as exc:
                 log.error("saving the summary failed: %s (%s)", exc, exc.detail)
-                state, error = "failed", str(exc)
+                state, error, failure = "failed", str(exc), exc
         elif state in ("finished", "length"):
             state, error = "failed", "The model gave no summary. Try again."
         self._emit(
@@ -806,6 +736,7 @@ class ChatSession:
                 stats=stats,
                 error=error,
                 new_conversation_id=new_id,
+                failure=failure,
             )
         )
 

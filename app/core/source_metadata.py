@@ -101,15 +101,15 @@ def _hf_head(url: str, gateway: NetworkGateway, timeout: float) -> tuple[int | N
             url = target
             continue
         if status >= 400:
-            raise DownloadError(
-                f"The source answered HTTP {status}.", detail=f"HEAD {url} -> {status}"
+            raise DownloadError.of(
+                "download.http_status", status=status, detail=f"HEAD {url} -> {status}"
             )
         size = linked_size
         if size is None:
             size = _int_or_none(_header(response.headers, "Content-Length"))
         sha = linked_sha or _normalize_sha(_header(response.headers, "ETag"))
         return size, sha
-    raise DownloadError("The source redirected too many times.", detail=url)
+    raise DownloadError.of("download.too_many_redirects", detail=url)
 
 
 def _modelscope_listing(
@@ -123,15 +123,17 @@ def _modelscope_listing(
     url = modelscope_listing_url(endpoint, src.repo, src.revision)
     response = gateway.request("GET", url, headers={"Accept": "application/json"}, timeout=timeout)
     if int(response.status) >= 400:
-        raise DownloadError(f"ModelScope answered HTTP {response.status}.", detail=f"GET {url}")
+        raise DownloadError.of(
+            "download.modelscope_status", status=int(response.status), detail=f"GET {url}"
+        )
     try:
         body = response.json()
     except ValueError as exc:
-        raise DownloadError("ModelScope sent a file list that is not JSON.", detail=url) from exc
+        raise DownloadError.of("download.modelscope_not_json", detail=url) from exc
     data = body.get("Data", body) if isinstance(body, dict) else body
     files = (data.get("Files") or data.get("files") or []) if isinstance(data, dict) else data
     if not isinstance(files, list):
-        raise DownloadError("ModelScope sent a file list Hearth does not understand.", detail=url)
+        raise DownloadError.of("download.modelscope_bad_list", detail=url)
     for item in files:
         if not isinstance(item, dict):
             continue
@@ -140,7 +142,9 @@ def _modelscope_listing(
             size = _int_or_none(item.get("Size", item.get("size")))
             sha = item.get("Sha256") or item.get("sha256")
             return size, _normalize_sha(sha if isinstance(sha, str) else None)
-    raise DownloadError(f"ModelScope does not list {entry.file} in {src.repo}.", detail=url)
+    raise DownloadError.of(
+        "download.modelscope_no_file", name=entry.file, repo=src.repo, detail=url
+    )
 
 
 def fetch_source_metadata(
@@ -229,52 +233,48 @@ def resolve_expected(
     if entry.sha256 is not None:
         for m in hashed:
             if m.sha256 != entry.sha256:
-                raise DownloadError(
-                    f"{m.source.name} publishes a different sha256 for {name} than the catalog "
-                    f"pins ({_short(m.sha256 or '')} instead of {_short(entry.sha256)}). Hearth "
-                    "stopped before downloading. The file may have been replaced upstream: "
-                    "update the catalog, or choose another source.",
-                    detail=f"catalog={entry.sha256} {m.source.name}={m.sha256} ({m.source.url})",
+                raise DownloadError.of(
+                    "download.source_sha_differs",
                     source=m.source.name,
+                    mirror=m.source.name,
+                    name=name,
+                    found=_short(m.sha256 or ""),
+                    pinned=_short(entry.sha256),
+                    detail=f"catalog={entry.sha256} {m.source.name}={m.sha256} ({m.source.url})",
                 )
         sha = entry.sha256
     else:
         distinct = {m.sha256 for m in hashed}
         if len(distinct) > 1:
             listing = ", ".join(f"{m.source.name} {_short(m.sha256 or '')}" for m in hashed)
-            raise DownloadError(
-                f"The sources disagree about the sha256 of {name} ({listing}), so Hearth "
-                "cannot tell which file is right and stopped before downloading. Try again "
-                "later, or pin a source.",
+            raise DownloadError.of(
+                "download.sources_disagree_sha",
+                name=name,
+                listing=listing,
                 detail="; ".join(f"{m.source.url}={m.sha256}" for m in hashed),
             )
         if not distinct:
             reasons = "; ".join(f"{m.source.name}: {m.error or 'no sha256'}" for m in metadata)
-            raise DownloadError(
-                f"No source published a sha256 for {name}, so Hearth cannot verify the "
-                "download and did not start it. Check your connection (or offline mode) "
-                "and try again.",
-                detail=reasons,
-            )
+            raise DownloadError.of("download.no_sha", name=name, detail=reasons)
         sha = distinct.pop() or ""
 
     if entry.size_exact:
         for m in sized:
             if m.size != entry.size:
-                raise DownloadError(
-                    f"{m.source.name} reports {name} as {m.size:,} bytes, but the catalog pins "
-                    f"{entry.size:,}. Hearth stopped before downloading: update the catalog, "
-                    "or choose another source.",
-                    detail=f"catalog={entry.size} {m.source.name}={m.size} ({m.source.url})",
+                raise DownloadError.of(
+                    "download.source_size_differs",
                     source=m.source.name,
+                    mirror=m.source.name,
+                    name=name,
+                    size=m.size or 0,
+                    pinned=entry.size,
+                    detail=f"catalog={entry.size} {m.source.name}={m.size} ({m.source.url})",
                 )
         return entry.size, sha
     sizes = {m.size for m in sized}
     if len(sizes) > 1:
         listing = ", ".join(f"{m.source.name} {m.size:,}" for m in sized)
-        raise DownloadError(
-            f"The sources disagree about the size of {name} ({listing} bytes), so Hearth "
-            "stopped before downloading. Try again later, or pin a source.",
-            detail=listing,
+        raise DownloadError.of(
+            "download.sources_disagree_size", name=name, listing=listing, detail=listing
         )
     return (sizes.pop() if sizes else None), sha

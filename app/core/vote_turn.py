@@ -320,7 +320,9 @@ class VoteTurn:
         ids = self.message_ids
         for index, (sample, state) in enumerate(zip(self._samples, states, strict=True)):
             extra: dict[str, Any] = {"vote_sample": {"index": index, "of": len(ids)}}
-            if index == winner_index:
+            # The shown answer carries the tally: the winner, or the first sample when
+            # no sample gave an answer (the tally then says so).
+            if index == max(winner_index, 0):
                 extra["vote"] = tally_record(result, ids)
             if self._engine is not None:
                 extra["engine"] = {

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
@@ -41,7 +41,7 @@ FULL_RENDER_MAX_CHARS = 200_000
 RENDER_STEP_CHARS = 8_000
 #: A long chat opens with only its newest messages built (a screenful plus a margin);
 #: older ones are built LAZY_BATCH at a time when the user scrolls near the top.
-LAZY_TAIL = 16
+LAZY_TAIL = 12
 LAZY_BATCH = 8
 #: Older messages are built when the view is within this many viewport heights of the top.
 LAZY_MARGIN_SCREENS = 1.0
@@ -299,11 +299,23 @@ class AssistantMessageWidget(MessageWidget):
         )
         self.delete_button = _small_button(self.tr("Delete"), self.tr("Delete message"), self)
         self.continue_button.setVisible(False)
+        # Rating (for the distillation dataset): thumbs up/down, and a note once rated.
+        self.good_button = _small_button("👍", self.tr("Good answer"), self)
+        self.bad_button = _small_button("👎", self.tr("Bad answer"), self)
+        self.note_button = _small_button(self.tr("Note"), self.tr("Add a note to the rating"), self)
+        for button in (self.good_button, self.bad_button):
+            button.setCheckable(True)
+        self.note_button.setVisible(False)
+        self.rating = ""
+        self.rating_note = ""
         for button in (
             self.copy_button,
             self.regenerate_button,
             self.continue_button,
             self.delete_button,
+            self.good_button,
+            self.bad_button,
+            self.note_button,
         ):
             self.footer.addWidget(button)
         self.layout_.addLayout(self.footer)
@@ -315,6 +327,14 @@ class AssistantMessageWidget(MessageWidget):
         self._tail_start = 0
         self.streaming = False
         self.state = "complete"
+
+    def set_rating(self, value: str, note: str = "") -> None:
+        """Show the user's rating ("good", "bad" or "" for none) and its note."""
+        self.rating, self.rating_note = value, note if value else ""
+        self.good_button.setChecked(value == "good")
+        self.bad_button.setChecked(value == "bad")
+        self.note_button.setVisible(bool(value))
+        self.note_button.setToolTip(self.rating_note or self.tr("Add a note to the rating"))
 
     # --- content ---
     @property
@@ -559,6 +579,8 @@ class ChatView(QScrollArea):
     continue_requested = Signal(str)
     edit_requested = Signal(str)
     delete_requested = Signal(str)
+    rate_requested = Signal(str, str)  # message id, "good" / "bad" / "" (clear)
+    note_requested = Signal(str)  # message id
     branch_requested = Signal(str, int)  # message id, -1 for previous / +1 for next
     example_chosen = Signal(str)
     link_activated = Signal(QUrl)
@@ -588,9 +610,15 @@ class ChatView(QScrollArea):
         #: While older messages are built: where the next widget goes (column, list).
         self._prepend_at: tuple[int, int] | None = None
         self._building_older = False
+        #: After older messages were built above: the message the user was reading and
+        #: its offset in the viewport, kept while the new content settles (until they scroll).
+        self._anchor: tuple[MessageWidget, int] | None = None
+        #: A message just built to jump to: kept in view while the layout settles.
+        self._reveal: MessageWidget | None = None
         self._stick_to_bottom = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self.verticalScrollBar().actionTriggered.connect(self._on_user_scroll)
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(500)
         self._live_timer.timeout.connect(self._tick_live)
@@ -631,15 +659,23 @@ class ChatView(QScrollArea):
         """Build every pending older message (find-in-chat needs them all)."""
         if self._pending:
             self.build_older(len(self._pending))
+        self._anchor = None
 
-    def build_older(self, count: int = LAZY_BATCH) -> int:
-        """Build up to ``count`` older messages above the shown ones; keeps the view still."""
+    def build_older(self, count: int = LAZY_BATCH, *, keep_place: bool = False) -> int:
+        """Build up to ``count`` older messages above the shown ones.
+
+        With ``keep_place`` what the user is reading stays put while the new content
+        above is laid out (Qt lays it out later, so the anchor is applied on each range
+        change until the user scrolls).
+        """
         if not self._pending or self._building_older:
             return 0
         batch = self._pending[-count:]
         del self._pending[-len(batch) :]
         bar = self.verticalScrollBar()
-        distance_from_bottom = bar.maximum() - bar.value()
+        if keep_place and not self._stick_to_bottom and self._anchor is None and self._messages:
+            reading = self._messages[0]
+            self._anchor = (reading, reading.y() - bar.value())
         first_message = self._column.indexOf(self._messages[0]) if self._messages else -1
         notices_above = sum(
             1 for label in self._notices if 0 <= self._column.indexOf(label) < first_message
@@ -653,13 +689,6 @@ class ChatView(QScrollArea):
         finally:
             self._prepend_at = None
             self._building_older = False
-        self._container.adjustSize()
-        layout = self._container.layout()
-        if layout is not None:
-            layout.activate()
-        if not self._stick_to_bottom:
-            # The content grew above what the user is reading: keep that in place.
-            bar.setValue(bar.maximum() - distance_from_bottom)
         return len(batch)
 
     def set_theme(self, theme: render.RenderTheme) -> None:
@@ -671,6 +700,8 @@ class ChatView(QScrollArea):
     def clear(self) -> None:
         self._live_timer.stop()
         self._pending.clear()
+        self._anchor = None
+        self._reveal = None
         for widget in self._messages:
             self._column.removeWidget(widget)
             widget.deleteLater()
@@ -697,6 +728,14 @@ class ChatView(QScrollArea):
         widget.regenerate_button.clicked.connect(lambda: self.regenerate_requested.emit(message_id))
         widget.continue_button.clicked.connect(lambda: self.continue_requested.emit(message_id))
         widget.delete_button.clicked.connect(lambda: self.delete_requested.emit(message_id))
+        # A click on the lit thumb clears the rating; the other thumb replaces it.
+        widget.good_button.clicked.connect(
+            lambda: self.rate_requested.emit(message_id, "" if widget.rating == "good" else "good")
+        )
+        widget.bad_button.clicked.connect(
+            lambda: self.rate_requested.emit(message_id, "" if widget.rating == "bad" else "bad")
+        )
+        widget.note_button.clicked.connect(lambda: self.note_requested.emit(message_id))
         widget.answer.anchorClicked.connect(self._on_anchor)
         self._wire_branch(widget)
         self._add(widget)
@@ -729,14 +768,19 @@ class ChatView(QScrollArea):
 
     def scroll_to_bottom(self) -> None:
         self._stick_to_bottom = True
+        self._anchor = None
+        self._reveal = None
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
 
     def scroll_to_message(self, message_id: MessageId) -> None:
         widget = self.message(message_id)
-        while widget is None and any(pending == message_id for pending, _ in self._pending):
-            self.build_older()
-            widget = self.message(message_id)
+        if widget is None and any(pending == message_id for pending, _ in self._pending):
+            self._stick_to_bottom = False
+            while widget is None and self.build_older():
+                widget = self.message(message_id)
+            self._anchor = None
+            self._reveal = widget
         if widget is not None:
             self._stick_to_bottom = False
             self.ensureWidgetVisible(widget, 0, 40)
@@ -753,14 +797,27 @@ class ChatView(QScrollArea):
         self._column.insertWidget(self._column.count() - 1, widget)
         self._messages.append(widget)
 
+    def _settle(self) -> None:
+        """Lay the column out now, so scroll positions are real (Qt defers it otherwise)."""
+        layout = self._container.layout()
+        if layout is not None:
+            layout.activate()
+        # QScrollArea sizes its widget and scroll bars on a LayoutRequest; deliver it now.
+        QCoreApplication.sendEvent(self, QEvent(QEvent.Type.LayoutRequest))
+
     def _maybe_build_older(self) -> None:
         """Build older messages while the view is near the top or the content is short."""
         if not self._pending or self._building_older:
             return
+        self._settle()
         bar = self.verticalScrollBar()
         near_top = bar.value() <= self.viewport().height() * LAZY_MARGIN_SCREENS
-        if near_top and self.build_older():
+        if near_top and self.build_older(keep_place=True):
             QTimer.singleShot(0, self, self._maybe_build_older)
+
+    def _on_user_scroll(self, _action: int) -> None:
+        self._anchor = None
+        self._reveal = None
 
     def _wire_branch(self, widget: MessageWidget) -> None:
         message_id = widget.message_id
@@ -795,6 +852,17 @@ class ChatView(QScrollArea):
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._stick_to_bottom:
             self.verticalScrollBar().setValue(maximum)
+        elif self._reveal is not None:
+            self.ensureWidgetVisible(self._reveal, 0, 40)
+        elif self._anchor is not None:
+            # Child positions are updated after the range (the layout runs later in the
+            # same resize), so re-anchor once this event is done.
+            QTimer.singleShot(0, self, self._apply_anchor)
+
+    def _apply_anchor(self) -> None:
+        if self._anchor is not None and not self._stick_to_bottom:
+            widget, offset = self._anchor
+            self.verticalScrollBar().setValue(widget.y() - offset)
 
     def _tick_live(self) -> None:
         for widget in reversed(self._messages):

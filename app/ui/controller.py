@@ -34,8 +34,10 @@ from app.core.session import (
 from app.core.settings import Settings
 from app.core.store import NotFoundError
 from app.ui.chat_view import ChatView
+from app.ui.errors_i18n import error_text
 from app.ui.live_turn import ChatPresenter, coalesced
 from app.ui.settings_dialog import apply_overrides
+from app.ui.vote_view import ChatVotes
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,8 @@ class ChatController(QObject):
         view.continue_requested.connect(self.continue_answer)
         view.delete_requested.connect(self.delete_message)
         view.branch_requested.connect(self.switch_branch)
+        # Ask ×N and ratings (app/ui/vote_view.py).
+        self.votes = ChatVotes(self)
 
     def describe_stats(self, stats: TurnStats, created: float | None = None) -> str:
         """The small line under an answer: speed, first-token latency, size, time."""
@@ -118,7 +122,7 @@ class ChatController(QObject):
     def is_generating(self) -> bool:
         """True from a turn's start until the window has shown its end (not the session's
         end, which comes up to one batch earlier on the host thread)."""
-        return self._generating or self.session.is_busy
+        return self._generating or self.session.is_busy or self.votes.running
 
     @property
     def streaming_conversation_id(self) -> str:
@@ -203,9 +207,15 @@ class ChatController(QObject):
 
     def stop(self) -> None:
         self.session.stop()
+        self.votes.stop()
 
     def answer_now(self) -> None:
         self.session.answer_now()
+        self.votes.answer_now()
+
+    def ask_votes(self, text: str, n: int = 4) -> bool:
+        """Ask ×N: N samples as sibling branches, and the majority vote above them."""
+        return self.votes.ask(text, n)
 
     def apply_settings(self, settings: Settings) -> None:
         self.settings = settings
@@ -257,7 +267,7 @@ class ChatController(QObject):
             self.error.emit(self.tr("No model is loaded. Load a model first."))
             return None
         except HearthError as exc:
-            self.error.emit(str(exc))
+            self.error.emit(error_text(exc))
             return None
         return started
 

@@ -49,6 +49,7 @@ from app.core.engines.registry import (
 from app.core.engines.remote import RemoteEngineError
 from app.core.errors import HearthError
 from app.core.network import NetworkGateway
+from app.ui.errors_i18n import error_text
 from app.workers.tasks import TaskRunner
 
 
@@ -101,7 +102,7 @@ class EnginesPage(QWidget):
 
         self.kind = QComboBox(self)
         for item in PRESETS:
-            self.kind.addItem(self.tr(item.label), item.kind)
+            self.kind.addItem(self._preset_label(item.kind, item.label), item.kind)
         self.kind.setAccessibleName(self.tr("Server kind"))
         self.kind.activated.connect(self._on_preset)
         self.name = QLineEdit(self)
@@ -249,7 +250,16 @@ class EnginesPage(QWidget):
         if chosen.kind and (not self.address.text().strip() or self._is_preset_address()):
             self.address.setText(chosen.base_url)
         if not self.name.text().strip() and chosen.kind:
-            self.name.setText(self.tr(chosen.label))
+            self.name.setText(self._preset_label(chosen.kind, chosen.label))
+
+    def _preset_label(self, kind: str, label: str) -> str:
+        # Product names stay as they are; only our own words are translated.
+        ours = {
+            "llama.cpp": self.tr("llama.cpp server"),
+            "hearth": self.tr("Another Hearth"),
+            "": self.tr("Other OpenAI-compatible server"),
+        }
+        return ours.get(kind, label)
 
     def _is_preset_address(self) -> bool:
         return self.address.text().strip() in {p.base_url for p in PRESETS}
@@ -331,7 +341,7 @@ class EnginesPage(QWidget):
         self._show_status(message)
 
     def _show_status(self, text: str) -> None:
-        self.status.setText(text)
+        self.status.setText(error_text(text))
         self.test_finished.emit(text)
 
     def save_current(self) -> EngineConfig | None:
@@ -367,6 +377,8 @@ class EnginePicker(QWidget):
 
     #: The chosen choice string (``local`` or ``remote:<id>:<model>``).
     choice_changed = Signal(str)
+    #: Whether what is sent now leaves this computer, and the engine's "name (host)".
+    destination_changed = Signal(bool, str)
 
     def __init__(
         self, registry: EngineRegistry, gateway: NetworkGateway, parent: QWidget | None = None
@@ -430,6 +442,7 @@ class EnginePicker(QWidget):
         if parsed is None or config is None:
             self.where.setText(self.tr("Answers come from this computer."))
             self.where.setProperty("leaves", False)
+            self.destination_changed.emit(False, "")
             return
         if self._gateway.offline and not config.is_loopback:
             text = self.tr(
@@ -444,6 +457,7 @@ class EnginePicker(QWidget):
             )
         self.where.setText(text.replace("%1", config.name).replace("%2", config.host))
         self.where.setProperty("leaves", not config.is_loopback)
+        self.destination_changed.emit(not config.is_loopback, f"{config.name} ({config.host})")
 
 
 class ChatEngines(QObject):
@@ -540,6 +554,26 @@ class ChatEngines(QObject):
 
     def refresh(self) -> None:
         self.picker.refresh()
+
+    def mark_input(self, text_input: Any, send_button: Any) -> None:
+        """Keep the message box and Send saying where a message goes, before it is sent."""
+        local_placeholder = text_input.placeholderText()
+        local_tip = send_button.toolTip()
+
+        def show(leaves: bool, where: str) -> None:
+            if leaves:
+                text_input.setPlaceholderText(
+                    self.tr("Message for %1. It leaves this computer when you send it.").replace(
+                        "%1", where
+                    )
+                )
+                send_button.setToolTip(self.tr("Send to %1").replace("%1", where))
+            else:
+                text_input.setPlaceholderText(local_placeholder)
+                send_button.setToolTip(local_tip)
+
+        self.picker.destination_changed.connect(show)
+        self.picker.update_where()
 
 
 __all__ = ["ChatEngines", "EnginePicker", "EnginesPage"]

@@ -27,7 +27,9 @@ from app.core.session import (
     TurnStarted,
 )
 from app.ui.chat_view import AssistantMessageWidget, ChatView
+from app.ui.errors_i18n import error_text
 from app.ui.message_meta import provenance_tooltip
+from app.ui.vote_view import show_rating_and_vote
 
 
 class ChatPresenter:
@@ -68,6 +70,7 @@ class ChatPresenter:
             else:
                 widget = self.view.add_assistant_message(message.id)
                 self._fill_answer(widget, message, live)
+                show_rating_and_vote(store, widget, message)
             widget.set_branch(siblings.index, siblings.count)
 
         return build
@@ -163,7 +166,7 @@ def end_note(event: TurnEnded) -> str:
             "ChatController", "Stopped. You can continue or regenerate this answer."
         )
     if event.state == "failed":
-        return event.error
+        return error_text(event.error)
     if event.state != "length":
         return ""
     stats = event.stats

@@ -35,6 +35,7 @@ from app.ui.about_dialog import AboutDialog
 from app.ui.chat_input import ChatInput
 from app.ui.chat_view import ChatView
 from app.ui.controller import ChatController
+from app.ui.errors_i18n import error_text
 from app.ui.find_bar import FindBar
 from app.ui.network_log import NetworkLogDialog
 from app.ui.plain import PlainLabel, plain_message_box
@@ -277,6 +278,7 @@ class MainWindow(QMainWindow):
         if self.engines is not None:
             self.controller.conversation_changed.connect(self.engines.chat_opened)
             self.engines.error.connect(self.show_error)
+            self.engines.mark_input(self.input, self.send_button)
         self.banner.open_requested.connect(self.choose_model_file)
         self.banner.manage_requested.connect(self.show_model_manager)
         client.model_loading.connect(self._on_model_loading)
@@ -333,8 +335,17 @@ class MainWindow(QMainWindow):
         for action in (self.new_chat_action, self.open_model_action, self.models_action):
             file_menu.addAction(action)
         file_menu.addAction(self.summarise_action)
+        # Ask ×4: four samples of the typed question and a majority vote (app/ui/vote_view.py).
+        self.ask_votes_action = QAction(self.tr("Ask ×&4 (majority vote)"), self)
+        self.ask_votes_action.setShortcut(QKeySequence("Ctrl+Shift+Return"))
+        self.ask_votes_action.triggered.connect(self.ask_votes)
+        file_menu.addAction(self.ask_votes_action)
         file_menu.addSeparator()
         file_menu.addAction(self.sidebar.export_all_action)
+        # Distillation data from the chats (app/ui/dataset_dialog.py).
+        self.dataset_action = QAction(self.tr("Export &dataset…"), self)
+        self.dataset_action.triggered.connect(self.show_dataset_export)
+        file_menu.addAction(self.dataset_action)
         file_menu.addAction(self.sidebar.import_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
@@ -366,6 +377,20 @@ class MainWindow(QMainWindow):
     def send_message(self, text: str) -> None:
         if self.controller.send(text):
             self.input.clear()
+
+    def ask_votes(self) -> None:
+        """Ask the typed question four times; the tally shows above the answers."""
+        if self.controller.ask_votes(self.input.toPlainText(), 4):
+            self.input.clear()
+
+    def show_dataset_export(self) -> None:
+        from app.ui.dataset_dialog import DatasetDialog
+
+        dialog = DatasetDialog(
+            self.store, current_chat_id=self.controller.conversation_id, parent=self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def new_chat(self) -> None:
         self.show_chat()
@@ -530,7 +555,8 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         if message:
             log.info("shown to the user: %s", message)
-            self.message_bar.show_message(message)
+            # Core errors arrive as English sentences; shown in the UI language.
+            self.message_bar.show_message(error_text(message))
 
     #: The context meter warns from this share of the window on.
     CONTEXT_WARNING = 0.8
@@ -687,7 +713,7 @@ class MainWindow(QMainWindow):
         if not message:
             self.banner.show_no_model()
         else:
-            self.banner.show_error(message)
+            self.banner.show_error(error_text(message))
         self._update_model_label()
 
     def _update_model_label(self) -> None:

@@ -50,6 +50,7 @@ from app.core.models import (
 )
 from app.core.network import NetworkGateway
 from app.core.settings import Settings
+from app.ui.errors_i18n import error_text
 from app.ui.model_import import IMPORT_KEY_PREFIX, ModelImports
 from app.ui.model_rows import (
     FILE_KEY_PREFIX,
@@ -461,7 +462,7 @@ class ModelPanel(QWidget):
         if not text:
             return
         log.info("model panel message: %s", text)
-        self.message_label.setText(text)
+        self.message_label.setText(error_text(text))
         self.message_box.setVisible(True)
 
     def clear_message(self) -> None:
@@ -573,7 +574,9 @@ class ModelPanel(QWidget):
             )
         except (HearthError, OSError) as exc:
             log.warning("deleting %s failed: %r", row.installed.name, exc)
-            message = str(exc) if isinstance(exc, HearthError) else (exc.strerror or str(exc))
+            message = (
+                error_text(exc) if isinstance(exc, HearthError) else (exc.strerror or str(exc))
+            )
             self.show_message(
                 self.tr("%1 could not be deleted: %2")
                 .replace("%1", row.name)
@@ -638,7 +641,7 @@ class ModelPanel(QWidget):
         self._progress.pop(key, None)
         self._stopping.pop(key, None)
         if self.table_model.row_of(key) >= 0:
-            self._failures[key] = message
+            self._failures[key] = error_text(message)
         self.refresh()
         self.show_message(message)
 

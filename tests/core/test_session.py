@@ -285,6 +285,7 @@ def test_an_engine_error_is_stored_as_failed_with_the_partial_answer(
     ended = rig.events.wait_end()
     assert ended.state == "failed"
     assert "llama.cpp failed" in ended.error
+    assert isinstance(ended.failure, GenerationError)  # a UI can show it translated
     saved = rig.store.get_message(started.message_id)
     assert (saved.state, saved.content) == ("failed", "Half an ")
     assert "llama.cpp failed" in saved.provenance["error"]

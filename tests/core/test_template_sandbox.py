@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -217,3 +218,43 @@ def test_after_one_runaway_render_later_renders_use_r1_at_once() -> None:
         again = template.render(chat("a", "b", "c", "d", "e"))
         assert again.notice and again.text == first.text
     assert time.monotonic() - started < 2.0  # no budget spent again
+
+
+@pytest.mark.parametrize(
+    "name", ["nested range", "branching macro", "ValueError from a literal", "power literal"]
+)
+def test_a_model_with_a_hostile_template_loads_with_r1_and_a_notice(
+    name: str, tmp_path: Path
+) -> None:
+    """End to end through llama.cpp: the load ends in seconds, on the built-in template."""
+    import numpy as np
+
+    from app.core import tinymodel
+    from app.core.engines.llama import LlamaEngine
+
+    path = tmp_path / "hostile.gguf"
+    tinymodel._write_qwen2_gguf(
+        path,
+        shape=tinymodel.Qwen2Shape(
+            hidden=256,
+            layers=2,
+            heads=4,
+            kv_heads=2,
+            ffn=512,
+            context_length=tinymodel.TINY_CONTEXT_LENGTH,
+        ),
+        vocab=tinymodel.build_vocabulary(),
+        dtype=np.float32,
+        chat_template=HOSTILE[name],
+        name="hostile",
+        seed=0,
+    )
+    started = time.monotonic()
+    engine = LlamaEngine.load(path, n_ctx=512, n_threads=2, flash_attn="off")
+    try:
+        assert time.monotonic() - started < CEILING_S
+        assert engine.template_warning is not None
+        assert "broken" in engine.template_warning
+        assert not engine.template.from_gguf and engine.template.is_r1
+    finally:
+        engine.close()

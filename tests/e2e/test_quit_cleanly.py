@@ -165,8 +165,12 @@ def test_quitting_while_a_model_loads_exits_cleanly(
     stderr = tmp_path / "stderr.txt"
     child = _start(model, Path(os.environ["HEARTH_DATA_DIR"]), stderr, autosend=False)
     try:
+        # Logged just after the window started the load (calibration, then the template
+        # check that spends 2 s): the signal lands while the host thread loads.
         _wait_for(
-            child, lambda: "starting" in _log_text(isolated_app_dirs), "the app never started"
+            child,
+            lambda: "listening on" in _log_text(isolated_app_dirs),
+            "the window never came up",
         )
     except BaseException:
         child.kill()

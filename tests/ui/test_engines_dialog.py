@@ -9,7 +9,7 @@ import keyring
 import keyring.backend
 import pytest
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPlainTextEdit, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.core.engines.registry import (
@@ -197,12 +197,21 @@ def test_each_chat_keeps_its_engine(
         parent=parent,
     )
     remote = remote_choice(far.id, "r1-32b")
+    message_box = QPlainTextEdit(parent)
+    message_box.setPlaceholderText("Message Hearth…")
+    send = QPushButton("Send", parent)
+    engines.mark_input(message_box, send)
 
     # A new chat: choosing the GPU box loads it, and the chat keeps it once it has an id.
     engines.chat_opened("")
     engines.picker.set_choice(remote)
     engines.choose(remote)
     assert client.loaded == ["r1-32b — GPU box"]
+    # Before anything is sent, the message box says where it goes.
+    assert message_box.placeholderText() == (
+        "Message for GPU box (10.0.0.5:8000). It leaves this computer when you send it."
+    )
+    assert send.toolTip() == "Send to GPU box (10.0.0.5:8000)"
     open_chat["id"] = "chat-a"
     engines.chat_opened("chat-a")
     assert engines.memory.get("chat-a") == remote
@@ -212,6 +221,7 @@ def test_each_chat_keeps_its_engine(
     engines.chat_opened("chat-b")
     assert local_loads == ["/models/tiny.gguf"]
     assert engines.picker.choice == LOCAL_CHOICE
+    assert message_box.placeholderText() == "Message Hearth…"
 
     # Back to the first chat: its engine again, mid-conversation history untouched.
     open_chat["id"] = "chat-a"
@@ -219,3 +229,19 @@ def test_each_chat_keeps_its_engine(
     assert client.loaded == ["r1-32b — GPU box", "r1-32b — GPU box"]
     assert engines.picker.choice == remote
     assert ChatEngineChoices(config_dir / "chat-engines.json").get("chat-a") == remote
+
+
+def test_settings_has_an_engines_page_when_given_the_registry(
+    qtbot: QtBot, registry: EngineRegistry, gateway: NetworkGateway
+) -> None:
+    from app.core.settings import Settings
+    from app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(), engines=registry, gateway=gateway)
+    qtbot.addWidget(dialog)
+    titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Engines" in titles
+    assert isinstance(dialog.engines_page, EnginesPage)
+    plain = SettingsDialog(Settings())
+    qtbot.addWidget(plain)
+    assert plain.engines_page is None

@@ -318,7 +318,7 @@ class LlamaEngine:
     @property
     def info(self) -> ModelInfo:
         if self._info is None:
-            raise GenerationError("No model is loaded.")
+            raise GenerationError.of("engine.no_model")
         return self._info
 
     @property
@@ -329,7 +329,7 @@ class LlamaEngine:
     @property
     def template(self) -> ChatTemplate:
         if self._template is None:
-            raise GenerationError("No model is loaded.")
+            raise GenerationError.of("engine.no_model")
         return self._template
 
     @property
@@ -416,9 +416,10 @@ class LlamaEngine:
             return fitted
         best = attempt(max_drop)
         if max_drop == 0 or len(best.tokens) > limit:
-            raise ContextOverflowError(
-                f"Your message is too long for this model's context ({len(best.tokens)} "
-                f"tokens, limit {limit}). Shorten it or raise the context length in Settings.",
+            raise ContextOverflowError.of(
+                "engine.prompt_too_long",
+                tokens=len(best.tokens),
+                limit=limit,
                 detail=f"prompt {len(best.tokens)} tokens, n_ctx {self.n_ctx}, limit {limit}",
             )
         # Fewest dropped messages that fit: a binary search renders O(log n) prompts.
@@ -486,8 +487,9 @@ class LlamaEngine:
 
         native = self._native
         if not 1 <= n <= native.n_seq_max:
-            raise GenerationError(
-                f"Hearth can sample at most {native.n_seq_max} answers at once.",
+            raise GenerationError.of(
+                "engine.too_many_samples",
+                limit=native.n_seq_max,
                 detail=f"asked for {n}",
             )
         if seeds is None:
@@ -573,9 +575,8 @@ class LlamaEngine:
                 if result == DECODE_ABORTED or (result != DECODE_OK and control.cancelled):
                     break
                 if result != DECODE_OK:
-                    raise GenerationError(
-                        "The model failed while reading the conversation. Try again; if it "
-                        "keeps failing, reload the model.",
+                    raise GenerationError.of(
+                        "engine.prefill_failed",
                         detail=f"llama_decode returned {result} during prompt evaluation",
                     )
                 yield PromptProgress(evaluated, total)
@@ -660,9 +661,8 @@ class LlamaEngine:
                     reason = "length"  # the context is full
                     break
                 native.resync_cache()
-                raise GenerationError(
-                    "The model failed while writing its answer. Try again; if it keeps "
-                    "failing, reload the model.",
+                raise GenerationError.of(
+                    "engine.decode_failed",
                     detail=f"llama_decode returned {result} during generation",
                 )
 
@@ -684,8 +684,8 @@ class LlamaEngine:
         if result == DECODE_NO_KV_SLOT:
             return False
         if result != DECODE_OK:
-            raise GenerationError(
-                "The model failed while closing its reasoning. Try again.",
+            raise GenerationError.of(
+                "engine.inject_failed",
                 detail=f"llama_decode returned {result} while injecting tokens",
             )
         for token in tokens:
@@ -699,14 +699,14 @@ class LlamaEngine:
 
     def _check_open(self) -> None:
         if self._closed or not self._native.is_open:
-            raise GenerationError("The model has been unloaded. Load a model to continue.")
+            raise GenerationError.of("engine.unloaded")
 
     def _begin_turn(self, control: TurnControl) -> None:
         with self._state_lock:
             self._check_open()
             if self._busy:
-                raise GenerationError(
-                    "The model is still busy with another answer. Stop it first.",
+                raise GenerationError.of(
+                    "engine.busy",
                     detail="stream_turn called during another turn",
                 )
             self._busy = True

@@ -308,10 +308,8 @@ def quantize_gguf(src: str | Path, dst: str | Path, ftype_name: str = "Q4_K_M") 
     )
     if result != 0:
         reason = "; ".join(native.bridge.problems_since(mark)[-3:]) or f"error code {result}"
-        raise ModelLoadError(
-            f"Could not convert {Path(src).name} to {ftype_name}. Check the free disk space "
-            "and that the file is a complete GGUF model.",
-            detail=reason,
+        raise ModelLoadError.of(
+            "model.convert_failed", name=Path(src).name, ftype=ftype_name, detail=reason
         )
     log.info(
         "quantized %s -> %s (%s) in %.1f s",
@@ -339,38 +337,24 @@ def load_failure(name: str, problems: Sequence[str]) -> ModelLoadError:
     reason = re.sub(r"^\w+:\s*", "", reason)
     lowered = (reason + " " + detail).lower()
     if "invalid magic" in lowered:
-        return ModelLoadError(
-            f"{name} is not a GGUF model file (invalid magic). Hearth runs .gguf models.",
-            detail=detail,
-        )
+        return ModelLoadError.of("model.bad_magic", name=name, detail=detail)
     if "unknown model architecture" in lowered:
         arch = re.search(r"architecture:? '([^']*)'", reason)
-        which = f" ({arch.group(1)})" if arch else ""
-        return ModelLoadError(
-            f"{name} uses a model architecture{which} that this version of Hearth cannot "
-            "run (unknown architecture). Choose another GGUF file.",
-            detail=detail,
-        )
+        if arch:
+            return ModelLoadError.of(
+                "model.unknown_architecture_named", name=name, arch=arch.group(1), detail=detail
+            )
+        return ModelLoadError.of("model.unknown_architecture", name=name, detail=detail)
     if any(
         hint in lowered
         for hint in ("not within the file bounds", "truncated", "unexpected end", "failed to read")
     ):
-        return ModelLoadError(
-            f"The model file {name} is incomplete or damaged (the file is truncated). "
-            "Download the model again.",
-            detail=detail,
-        )
+        return ModelLoadError.of("model.truncated", name=name, detail=detail)
     if any(hint in lowered for hint in ("alloc", "out of memory", "mmap")):
-        return ModelLoadError(
-            f"There is not enough memory to load {name}. Close other programs or choose "
-            "a smaller model.",
-            detail=detail,
-        )
-    return ModelLoadError(
-        f"Hearth could not load {name}: {reason or 'llama.cpp refused the file'}. "
-        "The file may be damaged or need a newer version of Hearth.",
-        detail=detail,
-    )
+        return ModelLoadError.of("model.out_of_memory", name=name, detail=detail)
+    if not reason:
+        return ModelLoadError.of("model.refused", name=name, detail=detail)
+    return ModelLoadError.of("model.load_failed_named", name=name, reason=reason, detail=detail)
 
 
 def common_prefix_length(a: Sequence[int], b: Sequence[int]) -> int:
@@ -567,9 +551,7 @@ class NativeModel:
         buffer = (ctypes.c_int32 * capacity)()
         n = self._lib.llama_tokenize(self._vocab, data, len(data), buffer, capacity, False, True)
         if n < 0:
-            raise GenerationError(
-                "The text could not be converted to tokens.", detail=f"llama_tokenize -> {n}"
-            )
+            raise GenerationError.of("engine.tokenize_failed", detail=f"llama_tokenize -> {n}")
         return list(buffer[:n])
 
     def token_bytes(self, token: int) -> bytes:

@@ -372,9 +372,7 @@ class EngineRegistry:
     def endpoint(self, engine_id: str, model: str | None = None) -> RemoteEndpoint:
         config = self.get(engine_id)
         if config is None:
-            raise HearthError(
-                "This chat's remote engine was removed. Pick another engine for the chat."
-            )
+            raise HearthError.of("engines.removed")
         key = self.api_key(engine_id) if config.has_key else ""
         return config.endpoint(key, model=model)
 
@@ -420,8 +418,8 @@ class EngineRegistry:
         try:
             write_text_atomic(self._path, json.dumps(data, indent=2, ensure_ascii=False))
         except HearthError as exc:
-            raise SettingsError(
-                f"The engine list could not be saved: {exc}", detail=exc.detail
+            raise SettingsError.of(
+                "engines.save_failed", reason=str(exc), detail=exc.detail
             ) from exc
 
 

@@ -57,7 +57,8 @@ from app.core.engines.remote_wire import (
     parse_retry_after,
     transport_error,
 )
-from app.core.network import BodyTooLargeError, NetworkError, NetworkGateway
+from app.core.network import NetworkError, NetworkGateway
+from app.core.network_events import BodyTooLargeError
 from app.core.reasoning import ReasoningSplitter
 from app.core.template import THINK_CLOSE, THINK_OPEN
 
@@ -75,6 +76,11 @@ _POLL_SECONDS: Final = 0.02
 #: unknown fields (Hearth's own API does), so they only get OpenAI's.
 _EXTENDED_SAMPLING: Final = frozenset(
     {"llama.cpp", "llama-cpp-python", "vllm", "sglang", "lmstudio"}
+)
+#: Servers that put reasoning in its own field (vLLM and SGLang with a reasoning parser,
+#: llama-server's default reasoning format, Ollama, LM Studio, Hearth).
+_SEPARATING_SERVERS: Final = frozenset(
+    {"vllm", "sglang", "llama.cpp", "ollama", "lmstudio", "hearth"}
 )
 #: How one streamed request ended, as the host thread sees it.
 _Outcome = FinishReason | Literal["answer_now", "budget"] | RemoteEngineError
@@ -232,10 +238,15 @@ class RemoteEngine:
         in_reasoning_partial = (
             partial is not None and bool(partial.reasoning) and not partial.content
         )
+        # Servers that separate reasoning themselves send an answer-only model's text as
+        # content; only a raw-text server's R1 output starts inside an opened <think>.
+        raw_r1 = (
+            partial is None
+            and self._endpoint.server_kind not in _SEPARATING_SERVERS
+            and _looks_like_reasoning_model(self._endpoint.model)
+        )
         splitter = ReasoningSplitter(
-            starts_in_reasoning=in_reasoning_partial
-            or (partial is None and _looks_like_reasoning_model(self._endpoint.model)),
-            continuing=continuing,
+            starts_in_reasoning=in_reasoning_partial or raw_r1, continuing=continuing
         )
         reasoning_text: list[str] = [partial.reasoning] if in_reasoning_partial and partial else []
         state = _SplitState(splitter)

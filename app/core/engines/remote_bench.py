@@ -110,7 +110,8 @@ class RemoteBenchResult:
         rows += [
             "",
             f"Hearth adds {self.ttft_added_ms:+.1f} ms to TTFT (target ≤ {TARGET_TTFT_MS:g} ms: "
-            f"{ttft_ok}) and {self.time_added_pct:+.1f} % per chunk "
+            f"{ttft_ok}) and {self.time_added_pct:+.1f} % "
+            f"({self._per_chunk(self.engine) - self._per_chunk(self.bare):+.2f} ms) per chunk "
             f"(target ≤ {TARGET_OVERHEAD_PCT:g} %: {time_ok}).",
             f"Stop mid-answer returned in {self.stop_ms:.1f} ms (target ≤ {TARGET_STOP_MS:g} ms: "
             f"{'ok' if self.stop_ms <= TARGET_STOP_MS else 'OVER TARGET'}).",

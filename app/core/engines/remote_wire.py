@@ -21,12 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from app.core.chat import EndState, TurnStats
 from app.core.errors import HearthError, OfflineError
-from app.core.network import (
-    EventStreamResponse,
-    NetworkError,
-    NetworkGateway,
-    is_loopback_host,
-)
+from app.core.network import NetworkError, NetworkGateway, is_loopback_host
+from app.core.network_events import EventStreamResponse
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +115,15 @@ class RemoteEndpoint:
     @property
     def host(self) -> str:
         """``host:port`` of the server, for the user to read ("answers come from …")."""
-        return urlsplit(self.base_url).netloc or self.base_url
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        if ":" in host:  # IPv6
+            host = f"[{host}]"
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        return (f"{host}:{port}" if port else host) or self.base_url
 
     @property
     def is_loopback(self) -> bool:
@@ -157,6 +161,13 @@ def normalize_base_url(text: str) -> str:
             kind="bad_url",
             detail=repr(exc),
         ) from exc
+    if parts.username or parts.password:
+        # It would be saved in plain text with the address; the key field keeps it safe.
+        raise RemoteEngineError(
+            "Leave the user name and password out of the address; put the key in the API key "
+            "field instead.",
+            kind="bad_url",
+        )
     path = parts.path.rstrip("/")
     for suffix in ("/chat/completions", "/completions", "/models"):
         if path.endswith(suffix):

@@ -175,9 +175,8 @@ def _decode_together(
                 yield from _finish(sample, "length", n_ctx)
             break
         if result != DECODE_OK:
-            raise GenerationError(
-                "The model failed while writing its answers. Try again; if it keeps failing, "
-                "reload the model.",
+            raise GenerationError.of(
+                "engine.decode_failed_samples",
                 detail=f"llama_decode returned {result} while sampling {len(samples)} answers",
             )
         for sample, row in zip(feeds, feed_rows(batch), strict=True):

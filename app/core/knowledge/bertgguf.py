@@ -43,12 +43,15 @@ def phantom(token: str, token_type: int) -> str:
     return token[2:] if token.startswith("##") else "\u2581" + token
 
 
+_WORDS: Final = (
+    "the a of and to in is it for on with as be at by this that from or are was not "
+    "chimney ash fire bread tyre chain rent tea budget retry"
+)
+
+
 def tiny_wordpiece_vocab() -> list[str]:
     """Specials, ASCII words and pieces, and the common CJK block in single characters."""
-    words = (
-        "the a of and to in is it for on with as be at by this that from or are was not "
-        "chimney ash fire bread tyre chain rent tea budget retry"
-    ).split()
+    words = _WORDS.split()
     chars = [chr(c) for c in range(33, 127)]
     vocab = list(SPECIALS) + words + chars + ["##" + c for c in chars if c.isalnum()]
     vocab += [chr(c) for c in range(0x4E00, 0x4E00 + 2000)] + ["，", "。", "？", "！", "：", "；"]
@@ -176,17 +179,31 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
         else:
             dtype = _DTYPES.get(meta["dtype"])
             if dtype is None:
+                # Integer buffers such as position_ids are not weights; leave them out.
+                if meta["dtype"].startswith(("I", "U", "BOOL")):
+                    continue
                 raise HearthError(f"Unsupported tensor type {meta['dtype']} in {path.name}.")
             array = np.frombuffer(raw, dtype=dtype)
         out[key] = array.reshape(meta["shape"]).astype(np.float32)
     return out
 
 
+def _wordpiece_vocab(model_dir: Path) -> list[str]:
+    """The WordPiece vocabulary in id order, from vocab.txt or tokenizer.json."""
+    text_file = model_dir / "vocab.txt"
+    if text_file.is_file():
+        return text_file.read_text(encoding="utf-8").splitlines()
+    tokenizer = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    ids: dict[str, int] = tokenizer["model"]["vocab"]
+    return [token for token, _id in sorted(ids.items(), key=lambda item: item[1])]
+
+
 def convert_sentence_bert(model_dir: Path, out: Path) -> Path:
-    """A sentence-transformers BERT folder (config.json, model.safetensors, vocab.txt) → GGUF."""
+    """A sentence-transformers BERT folder (config.json, model.safetensors, and vocab.txt or
+    tokenizer.json) → a BERT GGUF with mean pooling."""
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     weights = read_safetensors(model_dir / "model.safetensors")
-    vocab = (model_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    vocab = _wordpiece_vocab(model_dir)
     tensors: dict[str, np.ndarray] = {}
     for key, array in weights.items():
         key = key.removeprefix("bert.").removeprefix("0.auto_model.")

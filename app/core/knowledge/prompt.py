@@ -33,11 +33,11 @@ from app.core.knowledge.index import StoredChunk, search_form
 DEFAULT_RESERVE_ANSWER: Final = 2048
 TokenCounter = Callable[[str], int]
 
-_CITE_EN: Final = (
+CITE_EN: Final = (
     "Answer the question using the numbered files above. After each claim that uses a "
     "file, cite it as [1], [2], …; if the files do not contain the answer, say so."
 )
-_CITE_ZH: Final = (
+CITE_ZH: Final = (
     "请根据上面编号的文件回答问题。每个用到文件内容的论断后面用 [1]、[2] 等标注出处；"
     "如果文件中没有答案，请直接说明。"
 )
@@ -157,7 +157,7 @@ def build_user_content(
         remaining -= cost
     used = max(0, budget) - remaining
     if numbered:
-        parts.append(_CITE_ZH if wants_chinese(question) else _CITE_EN)
+        parts.append(CITE_ZH if wants_chinese(question) else CITE_EN)
     parts.append(question)
     return BuiltPrompt("\n".join(parts), used, tuple(shortened), dropped)
 

@@ -80,9 +80,7 @@ class StoreBase:
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         if self.read_only:
-            raise StoreError(
-                f"The chat history at {self.path} is open read-only, so changes cannot be saved."
-            )
+            raise StoreError.of("store.read_only", path=str(self.path))
         conn = self._conn
         with self._lock:
             try:

@@ -140,7 +140,7 @@ class ChatStore(StoreWrites, StoreSearch, ChatReads):
     @classmethod
     def _open_read_only(cls, db: Path) -> ChatStore:
         if not db.exists():
-            raise StoreError(f"There is no chat history at {db}.")
+            raise StoreError.of("store.missing", path=str(db))
         try:
             conn = _connect(db, read_only=True)
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -148,10 +148,7 @@ class ChatStore(StoreWrites, StoreSearch, ChatReads):
             raise _translate(exc, db) from exc
         if version < SCHEMA_VERSION:
             conn.close()
-            raise StoreError(
-                f"The chat history at {db} is from an older Hearth and must be upgraded "
-                "before it can be read; open it normally once."
-            )
+            raise StoreError.of("store.older", path=str(db))
         return cls(conn, db, read_only=True, report=OpenReport())
 
     def close(self) -> None:

@@ -60,11 +60,8 @@ def _prepare_directory(directory: Path) -> None:
         os.close(fd)
         Path(probe).unlink()
     except OSError as exc:
-        raise StoreError(
-            f"Hearth cannot write its chat history in {directory}. Check that the folder "
-            "exists and that you may write to it, or start Hearth with --data-dir pointing "
-            "to another folder.",
-            detail=repr(exc),
+        raise StoreError.of(
+            "store.folder_not_writable", folder=str(directory), detail=repr(exc)
         ) from exc
 
 
@@ -167,19 +164,15 @@ def _check_health(conn: sqlite3.Connection, db: Path, *, full: bool) -> None:
 
 
 def _newer_error(db: Path, version: int) -> NewerStoreError:
-    return NewerStoreError(
-        f"The chat history at {db} was saved by a newer version of Hearth, so this version "
-        "will not change it. Update Hearth to use it, or open it read-only.",
+    return NewerStoreError.of(
+        "store.newer",
+        path=str(db),
         detail=f"user_version {version} > {SCHEMA_VERSION}",
     )
 
 
 def _open_error(db: Path, exc: BaseException) -> StoreError:
-    return StoreError(
-        f"Hearth could not open its chat history at {db}. Check that the folder exists, "
-        "that you may write to it and that the disk is not full.",
-        detail=repr(exc),
-    )
+    return StoreError.of("store.cannot_open", path=str(db), detail=repr(exc))
 
 
 def _translate(exc: sqlite3.Error, db: Path) -> StoreError | DiskFullError:
@@ -187,32 +180,13 @@ def _translate(exc: sqlite3.Error, db: Path) -> StoreError | DiskFullError:
     code = _error_code(exc)
     detail = f"{type(exc).__name__}: {exc}"
     if code == _SQLITE_FULL or "database or disk is full" in str(exc):
-        return DiskFullError(
-            "The disk is full, so the chat could not be saved. Free some space and try again; "
-            "everything saved before is safe.",
-            detail=detail,
-        )
+        return DiskFullError.of("store.disk_full", detail=detail)
     if _is_corruption(exc):
-        return StoreCorruptError(
-            f"The chat history file {db} is damaged. Restart Hearth to repair it; the damaged "
-            "file will be kept beside the new one.",
-            detail=detail,
-        )
+        return StoreCorruptError.of("store.damaged", path=str(db), detail=detail)
     if code == _SQLITE_READONLY:
-        return StoreError(
-            f"Hearth cannot write to its chat history at {db}. Check that you may write to "
-            "that folder.",
-            detail=detail,
-        )
+        return StoreError.of("store.read_only_file", path=str(db), detail=detail)
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return StoreError(
-            "The chat history is busy in another Hearth window or command. Try again in a moment.",
-            detail=detail,
-        )
+        return StoreError.of("store.busy", detail=detail)
     if code in (_SQLITE_CANTOPEN, _SQLITE_IOERR):
         return _open_error(db, exc)
-    return StoreError(
-        "Hearth could not read or save the chat history. Try again; if it keeps happening, "
-        "restart Hearth.",
-        detail=detail,
-    )
+    return StoreError.of("store.failed_io", detail=detail)

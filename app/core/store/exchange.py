@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NoReturn, cast
 
-from app import APP_NAME
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.core.chat import Role
 from app.core.errors import StoreError
@@ -136,10 +135,7 @@ def parse_time(value: Any) -> float | None:
 
 
 def _refuse(field: str, problem: str) -> NoReturn:
-    raise ChatImportError(
-        f"This file cannot be imported: the field “{field}” {problem}. Nothing was imported.",
-        detail=field,
-    )
+    raise ChatImportError.of("import.bad_field", field=field, problem=problem, detail=field)
 
 
 def _no_constants(name: str) -> NoReturn:
@@ -158,39 +154,31 @@ def read_export(path: Path, *, max_bytes: int | None = None) -> Any:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
-        raise ChatImportError(
-            f"Could not read {path}: it is missing, unreadable or not a text file.",
-            detail=repr(exc),
-        ) from exc
+        raise ChatImportError.of("import.unreadable", path=str(path), detail=repr(exc)) from exc
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise ChatImportError(f"{path.name} is not a regular file, so it cannot be imported.")
+        raise ChatImportError.of("import.not_regular", name=path.name)
     with os.fdopen(fd, "rb") as handle:
         if info.st_size > max_bytes:
-            raise ChatImportError(
-                f"{path.name} is too large to be a {APP_NAME} chat export "
-                f"(more than {max_bytes // (1024 * 1024)} MB)."
+            raise ChatImportError.of(
+                "import.too_large_mb", name=path.name, limit_mb=max_bytes // (1024 * 1024)
             )
         raw = handle.read(max_bytes + 1)
     if len(raw) > max_bytes:  # it grew while we looked
-        raise ChatImportError(f"{path.name} is too large to be a {APP_NAME} chat export.")
+        raise ChatImportError.of("import.too_large", name=path.name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ChatImportError(
-            f"Could not read {path}: it is missing, unreadable or not a text file.",
-            detail=repr(exc),
-        ) from exc
+        raise ChatImportError.of("import.unreadable", path=str(path), detail=repr(exc)) from exc
     try:
         return json.loads(text, parse_constant=_no_constants)
     except RecursionError as exc:
-        raise ChatImportError(
-            f"{path.name} is not a {APP_NAME} JSON export (it is nested too deeply).",
-        ) from exc
+        raise ChatImportError.of("import.too_deep", name=path.name) from exc
     except ValueError as exc:  # JSONDecodeError, NaN, and integers too long to convert
-        raise ChatImportError(
-            f"{path.name} is not a {APP_NAME} JSON export (it is not valid JSON).",
+        raise ChatImportError.of(
+            "import.not_json",
+            name=path.name,
             detail=str(exc)[:200],
         ) from exc
 
@@ -283,17 +271,12 @@ def parse_export(data: Any) -> tuple[list[ImportedConversation], list[str]]:
     Returns the conversations and sentences about the tree repairs made.
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("conversations"), list):
-        raise ChatImportError(
-            f"This file is not a {APP_NAME} chat export: it has no list of conversations."
-        )
+        raise ChatImportError.of("import.no_conversations")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ChatImportError(f"This file is not a {APP_NAME} chat export: it has no version.")
+        raise ChatImportError.of("import.no_version")
     if version > EXPORT_VERSION:
-        raise ChatImportError(
-            f"This export was made by a newer version of {APP_NAME} (format {version}). "
-            f"Update {APP_NAME} to import it."
-        )
+        raise ChatImportError.of("import.newer", version=version)
     raw_conversations = _list(data["conversations"], "conversations", MAX_CONVERSATIONS)
     conversations: list[ImportedConversation] = []
     problems: list[str] = []

@@ -139,9 +139,16 @@ class ChatOps:
         return message
 
     def start_turn(
-        self, conversation_id: str, parent_id: str | None, prompt: str
+        self,
+        conversation_id: str,
+        parent_id: str | None,
+        prompt: str,
+        *,
+        provenance: Mapping[str, Any] | None = None,
     ) -> tuple[StoredMessage, StoredMessage]:
-        question, answer = self.store.start_turn(conversation_id, parent_id, prompt)
+        question, answer = self.store.start_turn(
+            conversation_id, parent_id, prompt, provenance=provenance
+        )
         self._changed("messages", conversation_id)
         return question, answer
 

@@ -234,8 +234,8 @@ def _json_safe(value: Any, depth: int = 0) -> Any:
 def _dump_json(value: Mapping[str, Any] | None) -> str:
     text = json.dumps(_json_safe(dict(value or {})), ensure_ascii=False, allow_nan=False)
     if len(text) > MAX_JSON_CHARS:
-        raise StoreError(
-            "These settings or details are too large to save.",
+        raise StoreError.of(
+            "store.json_too_large",
             detail=f"{len(text)} characters of JSON > {MAX_JSON_CHARS}",
         )
     return text
@@ -261,14 +261,14 @@ def _with_parent(message: StoredMessage, parent_id: str | None) -> StoredMessage
 
 
 def _conversation_missing(conversation_id: str) -> NotFoundError:
-    return NotFoundError(
-        "This conversation no longer exists; it may have been deleted.",
+    return NotFoundError.of(
+        "store.conversation_missing",
         detail=f"conversation {conversation_id}",
     )
 
 
 def _message_missing(message_id: str) -> NotFoundError:
-    return NotFoundError(
-        "This message no longer exists; it may have been deleted.",
+    return NotFoundError.of(
+        "store.message_missing",
         detail=f"message {message_id}",
     )

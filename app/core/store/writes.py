@@ -84,9 +84,8 @@ def normalize_state(state: str, provenance: Mapping[str, Any] | None = None) -> 
 def _check_text(text: str, what: str) -> str:
     cleaned = clean_text(text)
     if len(cleaned) > MAX_TEXT_CHARS:
-        raise StoreError(
-            f"This {what} is too long to save (more than {MAX_TEXT_CHARS:,} characters).",
-            detail=f"{len(cleaned)} characters",
+        raise StoreError.of(
+            f"store.{what}_too_long", limit=MAX_TEXT_CHARS, detail=f"{len(cleaned)} characters"
         )
     return cleaned
 
@@ -98,8 +97,9 @@ def _check_time(value: float, field: str) -> float:
         or not math.isfinite(value)
         or not MIN_TIMESTAMP <= value <= MAX_TIMESTAMP
     ):
-        raise StoreError(
-            f"The time in “{field}” is not a usable date, so this conversation was not added.",
+        raise StoreError.of(
+            "store.bad_time",
+            field=field,
             detail=f"{field}={value!r}",
         )
     return float(value)
@@ -109,8 +109,9 @@ def _check_id(value: str | None, field: str, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str) or not _ID_RE.fullmatch(value) or clean_text(value) != value:
-        raise StoreError(
-            f"The id in “{field}” is not usable, so this conversation was not added.",
+        raise StoreError.of(
+            "store.bad_id",
+            field=field,
             detail=f"{field}={value!r:.200}",
         )
 
@@ -198,12 +199,21 @@ class StoreWrites(StoreBase):
         return message
 
     def start_turn(
-        self, conversation_id: str, parent_id: str | None, prompt: str
+        self,
+        conversation_id: str,
+        parent_id: str | None,
+        prompt: str,
+        *,
+        provenance: Mapping[str, Any] | None = None,
     ) -> tuple[StoredMessage, StoredMessage]:
-        """The user's message and an empty streaming answer under it, in one transaction."""
+        """The user's message and an empty streaming answer under it, in one transaction.
+
+        ``provenance`` of the question records what came with it (attached files, the
+        knowledge sources used); see :mod:`app.core.knowledge.context`.
+        """
         with self._transaction() as conn:
             question = self._insert_message(
-                conn, conversation_id, parent_id, "user", prompt, "", "finished", None
+                conn, conversation_id, parent_id, "user", prompt, "", "finished", provenance
             )
             answer = self._insert_message(
                 conn, conversation_id, question.id, "assistant", "", "", "streaming", None
@@ -327,8 +337,9 @@ class StoreWrites(StoreBase):
             raise ValueError(f"a rating is good or bad, not {value!r}")
         cleaned = clean_text(note).strip()
         if len(cleaned) > MAX_NOTE_CHARS:
-            raise StoreError(
-                f"This note is too long to save (more than {MAX_NOTE_CHARS:,} characters).",
+            raise StoreError.of(
+                "store.note_too_long",
+                limit=MAX_NOTE_CHARS,
                 detail=f"{len(cleaned)} characters",
             )
         with self._transaction() as conn:
@@ -478,9 +489,9 @@ class StoreWrites(StoreBase):
                 rows,
             )
         except sqlite3.IntegrityError as exc:
-            raise StoreError(
-                f"The conversation “{clean_title(conversation.title)}” could not be added "
-                "because one of its ids is already in use.",
+            raise StoreError.of(
+                "store.id_in_use",
+                title=clean_title(conversation.title),
                 detail=repr(exc),
             ) from exc
 
@@ -536,7 +547,7 @@ def _checked_rows(
     _check_id(conversation.active_leaf_id, "active_leaf", optional=True)
     ids = {m.id for m in conversation.messages}
     if len(ids) != len(conversation.messages):
-        raise StoreError("Two messages of this conversation have the same id.")
+        raise StoreError.of("store.duplicate_message_id")
     _check_acyclic({m.id: m.parent_id for m in conversation.messages})
     leaf = conversation.active_leaf_id if conversation.active_leaf_id in ids else None
     header = (
@@ -554,16 +565,17 @@ def _checked_rows(
         _check_id(m.id, f"{field}.id")
         _check_id(m.parent_id, f"{field}.parent", optional=True)
         if m.parent_id is not None and m.parent_id not in ids:
-            raise StoreError(
-                f"The message “{field}” answers a message that is not in its conversation.",
+            raise StoreError.of(
+                "store.orphan_message",
+                field=field,
                 detail=f"parent {m.parent_id!r:.200}",
             )
         if m.role not in ROLES:
-            raise StoreError(f"The role in “{field}.role” is not user, assistant or system.")
+            raise StoreError.of("store.bad_role", field=field)
         try:
             state = normalize_state(m.state, m.provenance)
         except ValueError as exc:
-            raise StoreError(f"The state in “{field}.state” is not known.") from exc
+            raise StoreError.of("store.bad_state", field=field) from exc
         rows.append(
             (
                 m.id,
@@ -591,7 +603,7 @@ def _check_acyclic(parents: Mapping[str, str | None]) -> None:
         current: str | None = start
         while current is not None and current not in settled:
             if current in on_trail:
-                raise StoreError("The messages of this conversation answer each other in a circle.")
+                raise StoreError.of("store.message_cycle")
             trail.append(current)
             on_trail.add(current)
             current = parents.get(current)

@@ -157,6 +157,16 @@ def test_a_model_without_reasoning_answers_directly(
     assert finished.stats.generated_tokens == 3
 
 
+def test_a_separating_server_sends_an_r1_without_thinking_as_answer(
+    fake_openai_factory: Factory, gateway: NetworkGateway
+) -> None:
+    # Ollama with thinking off: an R1 model, but the server sends only content.
+    server = fake_openai_factory(style="none")
+    events, _finished = run(RemoteEngine(endpoint_for(server, server_kind="ollama"), gateway))
+    assert text_of(events, ReasoningDelta) == ""
+    assert text_of(events, AnswerDelta) == "The answer is **4**."
+
+
 def test_the_request_is_openai_shaped_and_carries_the_key_only_in_the_header(
     fake_openai_factory: Factory, gateway: NetworkGateway
 ) -> None:
@@ -282,6 +292,31 @@ def test_a_refused_connection(gateway: NetworkGateway) -> None:
     assert error.kind == "connect"
     assert str(error).startswith(f"Nothing answered at 127.0.0.1:{port}.")
     assert error.end_state == "failed"
+
+
+def test_a_server_that_never_accepts_the_connection_times_out(gateway: NetworkGateway) -> None:
+    # A listening socket whose tiny backlog is already full: Linux drops further SYNs, so
+    # the connect hangs as it does for a machine that is switched off.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = []
+        for _ in range(4):
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+            fillers.append(filler)
+        try:
+            endpoint = RemoteEndpoint(
+                "GPU box", f"http://127.0.0.1:{port}/v1", "fake-r1", connect_timeout=0.3
+            )
+            _events, error = run_until_error(RemoteEngine(endpoint, gateway))
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert error.kind == "timeout"
+    assert "did not answer within 0.3 s" in str(error)
 
 
 def test_a_name_that_does_not_resolve(

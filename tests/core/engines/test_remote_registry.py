@@ -92,7 +92,9 @@ def test_the_address_a_user_types_becomes_the_api_root(typed: str, meant: str) -
     assert norm(typed) == meant
 
 
-@pytest.mark.parametrize("typed", ["", "ftp://host/v1", "http://", "http://host:99999/v1"])
+@pytest.mark.parametrize(
+    "typed", ["", "ftp://host/v1", "http://", "http://host:99999/v1", "http://me:pw@host/v1"]
+)
 def test_unusable_addresses_are_sentences(typed: str) -> None:
     with pytest.raises(RemoteEngineError) as caught:
         norm(typed)

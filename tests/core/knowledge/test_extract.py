@@ -86,7 +86,9 @@ def test_pdf_pages(tmp_path: Path) -> None:
 
 
 def test_docx_paragraphs_and_headings(tmp_path: Path) -> None:
-    xml = docx_xml([("Heading1", "Terms"), ("", "The rent is due monthly."), ("", "租金按月支付。")])
+    xml = docx_xml(
+        [("Heading1", "Terms"), ("", "The rent is due monthly."), ("", "租金按月支付。")]
+    )
     doc = extract_file(write(tmp_path / "lease.docx", docx_bytes(xml)))
     assert doc.text == "# Terms\n\nThe rent is due monthly.\n\n租金按月支付。"
 
@@ -120,7 +122,8 @@ def test_corrupt_docx(tmp_path: Path) -> None:
 def test_docx_with_entities_is_refused(tmp_path: Path) -> None:
     laughs = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><w:document>&lol2;</w:document>'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b"<w:document>&lol2;</w:document>"
     )
     assert reason_of(write(tmp_path / "laughs.docx", docx_bytes(laughs))) == "corrupt"
 

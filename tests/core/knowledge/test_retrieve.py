@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,7 @@ def recall_at(index: KnowledgeIndex, k: int, **kwargs: object) -> float:
     hits = 0
     for item in QUESTIONS:
         found = retrieve(index, ["notes"], item["q"], k=k, **kwargs)  # type: ignore[arg-type]
-        if any(
-            Path(c.path).name == item["file"] and item["passage"] in c.text for c in found
-        ):
+        if any(Path(c.path).name == item["file"] and item["passage"] in c.text for c in found):
             hits += 1
     return hits / len(QUESTIONS)
 
@@ -38,7 +37,7 @@ def test_bm25_finds_the_known_passages(index: KnowledgeIndex, corpus: Path) -> N
     index.add_root("notes", corpus)
     index_collection(index, "notes")
     recall = recall_at(index, 3, mode="fts")
-    print(f"recall@3 BM25 only: {recall:.2f}")
+    logging.getLogger(__name__).warning("recall@3 BM25 only: %.2f", recall)
     assert recall >= 0.85
 
 

@@ -1,0 +1,137 @@
+"""What a turn with files or sources sends: the user message in R1's file format, and the
+small provenance that says what was attached and which chunks were used.
+
+The user message's stored *content* is exactly what the model sees (file blocks, then the
+question), so export, regenerate and a restart all see the same input without a second
+copy. :func:`split_user_content` recovers the files and the question for display (chips
+above the question). The provenance keeps file name, size, sha256 and kind of each
+attachment, and the citation data of each numbered source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from app.core.knowledge.chunk import estimate_tokens
+from app.core.knowledge.extract import Extracted
+from app.core.knowledge.index import StoredChunk
+from app.core.knowledge.prompt import (
+    CITE_EN,
+    CITE_ZH,
+    AttachedText,
+    build_user_content,
+    source_budget,
+)
+
+#: Estimates are not the model's tokenizer: keep this share of the budget unused.
+SAFETY: Final = 0.85
+
+_BLOCK = re.compile(
+    r"\[file name\]: (?P<name>[^\n]*)\n\[file content begin\]\n"
+    r"(?P<body>.*?)\n\[file content end\]\n",
+    re.S,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to one message, already extracted (off the GUI thread)."""
+
+    name: str
+    path: str
+    size: int
+    sha256: str
+    kind: str
+    text: str
+
+    @classmethod
+    def from_extracted(cls, path: Path, doc: Extracted) -> Attachment:
+        return cls(doc.name, str(path), doc.size, doc.sha256, doc.kind, doc.text)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedInput:
+    content: str
+    provenance: dict[str, Any]
+    source_tokens: int
+
+
+def prepare_user_input(
+    question: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+    sources: Sequence[StoredChunk] = (),
+    history: Sequence[str] = (),
+    n_ctx: int,
+    reserve_answer: int = 0,
+) -> PreparedInput:
+    """The user message and its provenance, inside the context budget."""
+    history_tokens = sum(estimate_tokens(text) for text in history)
+    budget = source_budget(
+        n_ctx or 4096,
+        history_tokens,
+        estimate_tokens(question),
+        reserve_answer=reserve_answer,
+    )
+    budget = int(budget * SAFETY)
+    built = build_user_content(
+        question,
+        attachments=[AttachedText(a.name, a.text) for a in attachments],
+        sources=sources,
+        budget=budget,
+    )
+    used = list(sources)[: len(sources) - built.dropped_sources] if sources else []
+    provenance: dict[str, Any] = {}
+    if attachments:
+        provenance["attachments"] = [
+            {
+                "name": a.name,
+                "size": a.size,
+                "sha256": a.sha256,
+                "kind": a.kind,
+                "shortened": a.name in built.shortened,
+            }
+            for a in attachments
+        ]
+    if used:
+        provenance["sources"] = [source_record(n, chunk) for n, chunk in enumerate(used, 1)]
+    provenance["source_tokens"] = built.source_tokens
+    return PreparedInput(built.content, provenance, built.source_tokens)
+
+
+def source_record(number: int, chunk: StoredChunk) -> dict[str, Any]:
+    """One used chunk, as provenance and the Sources block keep it."""
+    return {
+        "n": number,
+        "chunk_id": chunk.id,
+        "path": chunk.path,
+        "page": chunk.page,
+        "line_start": chunk.line_start,
+        "line_end": chunk.line_end,
+        "collection": chunk.collection,
+        "heading": chunk.heading,
+        "snippet": chunk.text[:600],
+    }
+
+
+def split_user_content(content: str) -> tuple[list[tuple[str, str]], str]:
+    """``(files, question)`` of a stored user message (files are ``(name, body)``)."""
+    files: list[tuple[str, str]] = []
+    position = 0
+    while True:
+        match = _BLOCK.match(content, position)
+        if match is None:
+            break
+        files.append((match.group("name"), match.group("body")))
+        position = match.end()
+        while content.startswith("\n", position):
+            position += 1
+    rest = content[position:]
+    for instruction in (CITE_EN, CITE_ZH):
+        if files and rest.startswith(instruction + "\n"):
+            rest = rest[len(instruction) + 1 :]
+    return files, rest

@@ -1,0 +1,308 @@
+"""The Library: named collections of the user's folders and files, indexed on this computer.
+
+The panel lists the collections (checked ones are used by the current chat), adds folders
+or files, indexes in the background with a progress bar and Cancel, and lists every file
+that could not be indexed with its reason. Indexing is :func:`index_collection` run by the
+task runner; it is incremental and resumable, so Cancel, a restart or a kill only mean
+"continue next time".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.cancel import CancelToken, ProgressCallback
+from app.core.knowledge.collections import IndexReport, index_collection
+from app.core.knowledge.embed import Embedder
+from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES
+from app.core.knowledge.index import KnowledgeIndex
+from app.workers.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+#: The size limit is set in megabytes.
+_MB = 1024 * 1024
+
+
+class LibraryPanel(QWidget):
+    """Collections, their indexing and their bad files."""
+
+    #: the names of the collections checked for the current chat
+    selection_changed = Signal(list)
+    #: an indexing run ended: (collection, report)
+    indexed = Signal(str, object)
+
+    def __init__(
+        self,
+        index: KnowledgeIndex,
+        *,
+        runner: TaskRunner | None = None,
+        embedder: Callable[[], Embedder | None] = lambda: None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("libraryPanel")
+        self.index = index
+        self.runner = runner or TaskRunner(max_threads=1, parent=self)
+        self.embedder = embedder
+        self.task_id: str | None = None
+        self._indexing = ""
+
+        self.collections = QListWidget(self)
+        self.collections.setAccessibleName(self.tr("Collections"))
+        self.collections.itemChanged.connect(self._on_item_changed)
+        self.collections.currentItemChanged.connect(lambda *_: self._show_bad_files())
+        self.new_button = QPushButton(self.tr("New collection…"), self)
+        self.add_folder_button = QPushButton(self.tr("Add folder…"), self)
+        self.add_files_button = QPushButton(self.tr("Add files…"), self)
+        self.index_button = QPushButton(self.tr("Index"), self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.remove_button = QPushButton(self.tr("Remove collection"), self)
+        self.cancel_button.setEnabled(False)
+        self.new_button.clicked.connect(self.ask_new_collection)
+        self.add_folder_button.clicked.connect(self.choose_folder)
+        self.add_files_button.clicked.connect(self.choose_files)
+        self.index_button.clicked.connect(lambda: self.start_indexing())
+        self.cancel_button.clicked.connect(self.cancel_indexing)
+        self.remove_button.clicked.connect(self.remove_current)
+        self.limit = QSpinBox(self)
+        self.limit.setRange(1, 4096)
+        self.limit.setValue(DEFAULT_MAX_FILE_BYTES // _MB)
+        self.limit.setSuffix(" MB")
+        self.limit.setAccessibleName(self.tr("Largest file to index"))
+        self.progress = QProgressBar(self)
+        self.progress.setAccessibleName(self.tr("Indexing progress"))
+        self.progress.setVisible(False)
+        self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        self.bad_files = QTreeWidget(self)
+        self.bad_files.setAccessibleName(self.tr("Files not indexed"))
+        self.bad_files.setHeaderLabels([self.tr("File"), self.tr("Why it was not indexed")])
+        self.bad_files.setRootIsDecorated(False)
+
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.add_folder_button, self.add_files_button):
+            buttons.addWidget(button)
+        run = QHBoxLayout()
+        run.addWidget(self.index_button)
+        run.addWidget(self.cancel_button)
+        run.addWidget(QLabel(self.tr("Size limit:"), self))
+        run.addWidget(self.limit)
+        run.addStretch(1)
+        run.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Collections (checked ones are used by this chat)"), self))
+        layout.addWidget(self.collections, 1)
+        layout.addLayout(buttons)
+        layout.addLayout(run)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(QLabel(self.tr("Files not indexed"), self))
+        layout.addWidget(self.bad_files, 1)
+        self.refresh()
+
+    # --- collections ---
+
+    def refresh(self, checked: Sequence[str] | None = None) -> None:
+        keep = set(checked) if checked is not None else set(self.checked_collections())
+        current = self.current_collection()
+        self.collections.blockSignals(True)
+        self.collections.clear()
+        for collection in self.index.collections():
+            text = self.tr("%1 — %2 files, %3 not indexed")
+            text = (
+                text.replace("%1", collection.name)
+                .replace("%2", str(collection.documents))
+                .replace("%3", str(collection.errors))
+            )
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, collection.name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            state = Qt.CheckState.Checked if collection.name in keep else Qt.CheckState.Unchecked
+            item.setCheckState(state)
+            item.setToolTip("\n".join(collection.roots))
+            self.collections.addItem(item)
+            if collection.name == current:
+                self.collections.setCurrentItem(item)
+        if self.collections.currentItem() is None and self.collections.count():
+            self.collections.setCurrentRow(0)
+        self.collections.blockSignals(False)
+        self._show_bad_files()
+
+    def current_collection(self) -> str:
+        item = self.collections.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    def checked_collections(self) -> list[str]:
+        names: list[str] = []
+        for row in range(self.collections.count()):
+            item = self.collections.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                names.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return names
+
+    def set_checked(self, names: Sequence[str]) -> None:
+        """Show the current chat's choice (no selection_changed is emitted)."""
+        self.refresh(checked=names)
+
+    def _on_item_changed(self, _item: QListWidgetItem) -> None:
+        self.selection_changed.emit(self.checked_collections())
+
+    def create_collection(self, name: str) -> None:
+        self.index.create_collection(name)
+        self.refresh()
+        for row in range(self.collections.count()):
+            if self.collections.item(row).data(Qt.ItemDataRole.UserRole) == name.strip():
+                self.collections.setCurrentRow(row)
+
+    def ask_new_collection(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("New collection"), self.tr("Name:"))
+        if ok and name.strip():
+            self.create_collection(name.strip())
+
+    def add_paths(self, paths: Sequence[Path], name: str = "") -> None:
+        name = name or self.current_collection()
+        if not name:
+            name = self.tr("My documents")
+        for path in paths:
+            self.index.add_root(name, path)
+        self.refresh()
+        self.start_indexing(name)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder"))
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def choose_files(self) -> None:
+        files, _filter = QFileDialog.getOpenFileNames(self, self.tr("Add files"))
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def remove_current(self) -> None:
+        name = self.current_collection()
+        if name and not self.is_indexing:
+            self.index.delete_collection(name)
+            self.refresh()
+            self.selection_changed.emit(self.checked_collections())
+
+    # --- indexing ---
+
+    @property
+    def is_indexing(self) -> bool:
+        return self.runner.is_running(self.task_id)
+
+    def start_indexing(self, name: str = "") -> bool:
+        name = name or self.current_collection()
+        if not name or self.is_indexing:
+            return False
+        embedder = self.embedder()
+        max_bytes = self.limit.value() * _MB
+        index = self.index
+
+        def work(cancel: CancelToken, progress: ProgressCallback) -> IndexReport:
+            return index_collection(
+                index,
+                name,
+                cancel=cancel,
+                progress=progress,
+                embedder=embedder,
+                max_bytes=max_bytes,
+            )
+
+        self._indexing = name
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.status.setText(self.tr("Indexing %1…").replace("%1", name))
+        self.cancel_button.setEnabled(True)
+        self.index_button.setEnabled(False)
+        self.remove_button.setEnabled(False)
+        self.task_id = self.runner.submit(
+            work,
+            name="index",
+            on_progress=self._on_progress,
+            on_finished=self._on_finished,
+            on_failed=self._on_failed,
+            on_cancelled=self._on_cancelled,
+        )
+        return self.task_id is not None
+
+    def cancel_indexing(self) -> None:
+        if self.task_id is not None:
+            self.runner.cancel(self.task_id)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, max(total, 1)))
+
+    def _end(self, message: str) -> None:
+        self.task_id = None
+        self.progress.setVisible(False)
+        self.cancel_button.setEnabled(False)
+        self.index_button.setEnabled(True)
+        self.remove_button.setEnabled(True)
+        self.status.setText(message)
+        self.refresh()
+
+    def _on_finished(self, report: IndexReport) -> None:
+        if report.cancelled:
+            message = self.tr("Stopped. Index again to continue where it stopped.")
+        else:
+            message = (
+                self.tr("%1: %2 indexed, %3 unchanged, %4 removed, %5 not indexed.")
+                .replace("%1", self._indexing)
+                .replace("%2", str(report.indexed))
+                .replace("%3", str(report.unchanged))
+                .replace("%4", str(report.removed))
+                .replace("%5", str(len(report.bad)))
+            )
+        self._end(message)
+        self.indexed.emit(self._indexing, report)
+
+    def _on_failed(self, message: str) -> None:
+        self._end(message)
+
+    def _on_cancelled(self) -> None:
+        # Cancelled before it started: nothing was written; the run still ends here.
+        self._end(self.tr("Stopped. Index again to continue where it stopped."))
+        self.indexed.emit(self._indexing, IndexReport(cancelled=True))
+
+    def _show_bad_files(self) -> None:
+        self.bad_files.clear()
+        name = self.current_collection()
+        if not name:
+            return
+        try:
+            bad = self.index.bad_files(name)
+        except Exception:  # a collection removed meanwhile
+            log.debug("no bad files for %r", name, exc_info=True)
+            return
+        for row in bad:
+            item = QTreeWidgetItem([Path(row.path).name, row.message])
+            item.setToolTip(0, row.path)
+            item.setToolTip(1, row.message)
+            self.bad_files.addTopLevelItem(item)
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        self.cancel_indexing()
+        self.runner.shutdown(timeout_ms=timeout_ms)
