@@ -30,8 +30,12 @@ if command -v flock >/dev/null 2>&1; then
     exec 9>"$out.lock"
     flock 9
 fi
-if [[ "${LLAMA_REBUILD:-0}" != 1 && -x "$out/wheel/bin/llama-bench" &&
-      ( "$NATIVE" != 1 || -x "$out/native/bin/llama-bench" ) ]]; then
+# Each build is cached on its own, so asking for the native build later reuses the wheel one.
+need_wheel=1; need_native=0
+[[ "${LLAMA_REBUILD:-0}" != 1 && -x "$out/wheel/bin/llama-bench" ]] && need_wheel=0
+[[ "$NATIVE" == 1 && ( "${LLAMA_REBUILD:-0}" == 1 || ! -x "$out/native/bin/llama-bench" ) ]] &&
+    need_native=1
+if [[ $need_wheel == 0 && $need_native == 0 ]]; then
     say "reusing $out"
     printf '%s\n' "$out"
     exit 0
@@ -67,16 +71,21 @@ build() {  # build <name> <cmake flags...>
     say "$name build: $((SECONDS - started)) s"
 }
 
+mkdir -p "$out"
 # Same flags as the wheel (scripts/build_llama.sh), minus the CPU modules it will borrow.
-build wheel -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU=OFF
-# The wheel's libraries must win over the ones built alongside (same sources, but we
-# want the shipped binaries): the wrapper puts them first and runs from their folder.
-rm -f "$work/out/wheel/bin/"libllama.so* "$work/out/wheel/bin/"libggml*.so*
-if [[ "$NATIVE" == 1 ]]; then
-    build native -DGGML_NATIVE=ON -DGGML_BACKEND_DL=OFF
+if [[ $need_wheel == 1 ]]; then
+    build wheel -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU=OFF
+    # The shipped wheel's libllama/libggml must be the ones loaded (anchor.py puts them
+    # first on LD_LIBRARY_PATH); keep only llama-bench's own helper libraries.
+    rm -f "$work/out/wheel/bin/"libllama.so* "$work/out/wheel/bin/"libggml*.so*
+    rm -rf "$out/wheel"
+    mv "$work/out/wheel" "$out/wheel"
 fi
-printf 'version=%s\nrecipe=%s\nnative=%s\n' "$LLAMA_VERSION" "$RECIPE" "$NATIVE" >"$work/out/BUILD-INFO"
-rm -rf "$out"
-mv "$work/out" "$out"
+if [[ $need_native == 1 ]]; then
+    build native -DGGML_NATIVE=ON -DGGML_BACKEND_DL=OFF
+    rm -rf "$out/native"
+    mv "$work/out/native" "$out/native"
+fi
+printf 'version=%s\nrecipe=%s\n' "$LLAMA_VERSION" "$RECIPE" >"$out/BUILD-INFO"
 say "llama-bench ready in $out"
 printf '%s\n' "$out"

@@ -167,7 +167,8 @@ class VoteTurn:
         clock: Callable[[], float] = time.monotonic,
         save_interval: float = SAVE_INTERVAL_S,
     ) -> None:
-        self.store = ChatOps.for_store(store) if isinstance(store, ChatStore) else store
+        # Every write goes through the write layer's ChatOps (whose listeners hear it).
+        self.ops = ChatOps.for_store(store) if isinstance(store, ChatStore) else store
         self.host = host
         self.conversation_id = conversation_id
         self.options = options or TurnOptions()
@@ -207,13 +208,13 @@ class VoteTurn:
         with self._lock:
             created = not self.conversation_id
             if created:
-                self.conversation_id = self.store.create_conversation(title="").id
-            path = self.store.active_path(self.conversation_id)
+                self.conversation_id = self.ops.create_conversation(title="").id
+            path = self.ops.active_path(self.conversation_id)
             parent_id = path[-1].id if path else None
-            question, first = self.store.start_turn(self.conversation_id, parent_id, text)
+            question, first = self.ops.start_turn(self.conversation_id, parent_id, text)
             self.question_id = question.id
             answers = [first] + [
-                self.store.add_message(
+                self.ops.add_message(
                     self.conversation_id, question.id, "assistant", "", state="streaming"
                 )
                 for _ in range(n - 1)
@@ -221,7 +222,7 @@ class VoteTurn:
             self._samples = [_Sample(a.id) for a in answers]
             self._engine = engine
             request = TurnRequest(
-                messages=_history(self.store.path_to(question.id)),
+                messages=_history(self.ops.path_to(question.id)),
                 params=self.options.params,
                 system_prompt=self.options.system_prompt,
             )
@@ -230,9 +231,9 @@ class VoteTurn:
                 job = self.host.submit_samples(request, n, self._on_event, origin=self.origin)
             except HearthError:
                 try:
-                    self.store.delete_message(question.id)
+                    self.ops.delete_message(question.id)
                     if created:
-                        self.store.delete_conversation(self.conversation_id)
+                        self.ops.delete_conversation(self.conversation_id)
                 except HearthError:
                     log.exception("could not undo the rows of a vote the host refused")
                 raise
@@ -300,7 +301,7 @@ class VoteTurn:
                 sample.dirty = False
                 reasoning, answer = sample.text()
                 try:
-                    self.store.save_streaming(sample.message_id, answer, reasoning)
+                    self.ops.save_streaming(sample.message_id, answer, reasoning)
                 except HearthError as exc:
                     log.warning("vote: streaming save failed: %s (%s)", exc, exc.detail)
 
@@ -334,7 +335,7 @@ class VoteTurn:
             reasoning, answer = sample.text()
             params = self._request.params if self._request is not None else SamplingParams()
             try:
-                self.store.finish_message(
+                self.ops.finish_message(
                     sample.message_id,
                     content=answer,
                     reasoning=reasoning,
@@ -354,7 +355,7 @@ class VoteTurn:
         shown = ids[winner_index] if winner_index >= 0 else (ids[0] if ids else "")
         if shown:
             try:
-                self.store.set_active_leaf(self.conversation_id, shown)
+                self.ops.set_active_leaf(self.conversation_id, shown)
             except HearthError as exc:
                 log.warning("vote: could not show the winner: %s", exc)
         self.ended = VoteEnded(

@@ -196,6 +196,11 @@ class DropAndPaste(QObject):
         self.bar = bar
         target.setAcceptDrops(True)
         target.installEventFilter(self)
+        # A text edit receives drags on its viewport, and key presses on itself.
+        viewport = getattr(target, "viewport", None)
+        if callable(viewport):
+            viewport().setAcceptDrops(True)
+            viewport().installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.knowledge.context import split_user_content
 from app.ui import render
 from app.ui.plain import PlainLabel
 
@@ -250,12 +251,23 @@ class MessageWidget(QFrame):
 class UserMessageWidget(MessageWidget):
     def __init__(self, message_id: MessageId, text: str, parent: QWidget | None = None) -> None:
         super().__init__(message_id, "user", parent)
-        self.text = text
+        # A stored question with files holds them in R1's file format: show the files as
+        # chips above the question, and the question alone as the text.
+        files, question = split_user_content(text)
+        self.text = question
+        self.file_names = [name for name, _body in files]
+        if self.file_names:
+            self.files_label = PlainLabel(self)
+            self.files_label.setObjectName("userFiles")
+            self.files_label.setWordWrap(True)
+            self.files_label.setText("📎 " + "   📎 ".join(self.file_names))
+            self.files_label.setAccessibleName(self.tr("Attached files"))
+            self.layout_.addWidget(self.files_label)
         self.body = PlainLabel(self)
         self.body.setObjectName("userText")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
-        self.body.setText(text)
+        self.body.setText(question)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.body.setAccessibleName(self.tr("Your message"))
         self.layout_.addWidget(self.body)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -52,6 +53,9 @@ class ChatController(QObject):
     conversations_changed = Signal()  # titles, order or membership changed
     generation_started = Signal()
     generation_finished = Signal(str, object)  # EndState, TurnStats
+    #: The stored answer at the end of a turn (None if it could not be saved); the window
+    #: shows its knowledge sources from the provenance.
+    answer_stored = Signal(object)
     error = Signal(str)  # a human message to show
     context_used = Signal(int, int)  # tokens used, n_ctx
     reasoning_state = Signal(bool)  # True while the model is thinking
@@ -140,12 +144,20 @@ class ChatController(QObject):
         self.conversation_changed.emit(conversation_id)
 
     # --- actions: each is one session call ---
-    def send(self, text: str) -> bool:
-        """Send a user message. False if it could not be sent (e.g. no model)."""
+    def send(
+        self, text: str, *, attachments: Sequence[Any] = (), sources: Sequence[Any] = ()
+    ) -> bool:
+        """Send a user message, with attached files and knowledge sources if any.
+
+        False if it could not be sent (e.g. no model).
+        """
         if not text.strip():
             return False
         had_chat = bool(self.conversation_id)
-        started = self._call(self.session.ask, text)
+        if attachments or sources:
+            started = self._call(self.session.ask, text, attachments=attachments, sources=sources)
+        else:
+            started = self._call(self.session.ask, text)
         if started is None:
             return False
         if not had_chat:
@@ -330,6 +342,8 @@ class ChatController(QObject):
             self.presenter.finish(event)
         self.reasoning_state.emit(False)
         self.generation_finished.emit(event.state, event.stats)
+        if event.kind != "summary":
+            self.answer_stored.emit(event.message)
         if event.error:
             self.error.emit(event.error)
         if event.kind == "summary":

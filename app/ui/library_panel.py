@@ -10,17 +10,20 @@ task runner; it is incremental and resumable, so Cancel, a restart or a kill onl
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMainWindow,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -32,9 +35,12 @@ from PySide6.QtWidgets import (
 
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.knowledge.collections import IndexReport, index_collection
+from app.core.knowledge.context import Attachment
 from app.core.knowledge.embed import Embedder
 from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES
-from app.core.knowledge.index import KnowledgeIndex
+from app.core.knowledge.index import KnowledgeIndex, StoredChunk
+from app.ui.attachments import AttachmentBar
+from app.ui.sources_view import SourcesView
 from app.workers.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -306,3 +312,136 @@ class LibraryPanel(QWidget):
     def shutdown(self, timeout_ms: int = 5000) -> None:
         self.cancel_indexing()
         self.runner.shutdown(timeout_ms=timeout_ms)
+
+
+class ChatKnowledge(QObject):
+    """The chat window's knowledge: attachments above the input, the Sources block under
+    the chat, the Library dock, and each chat's choice of collections.
+
+    The choice is kept in the chat's settings (``collections``); a new chat takes the
+    choice made before its first message. Retrieval is full-text (BM25), which needs no
+    model and takes milliseconds; with an embedding model set, it is hybrid.
+    """
+
+    #: a sentence for the window's message bar
+    error = Signal(str)
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        *,
+        store: Any,
+        controller: Any,
+        data_dir: Path | None = None,
+        embedder: Callable[[], Embedder | None] = lambda: None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.store = store
+        self.controller = controller
+        self.data_dir = data_dir
+        self.embedder = embedder
+        self.bar = AttachmentBar(parent=window)
+        self.bar.failed.connect(self.error)
+        self.sources = SourcesView(window)
+        self.panel: LibraryPanel | None = None
+        self.dock: QDockWidget | None = None
+        self._index: KnowledgeIndex | None = None
+        self._pending_choice: list[str] = []
+        controller.answer_stored.connect(self.show_answer_sources)
+        controller.conversation_changed.connect(self._chat_opened)
+
+    # --- the index and the Library dock ---
+
+    def index(self) -> KnowledgeIndex:
+        if self._index is None:
+            from app.core.paths import app_paths
+
+            data = self.data_dir or app_paths().ensure().data
+            self._index = KnowledgeIndex.in_data_dir(data)
+        return self._index
+
+    def show_library(self) -> LibraryPanel:
+        if self.panel is None:
+            self.panel = LibraryPanel(self.index(), embedder=self.embedder)
+            self.panel.selection_changed.connect(self._choose)
+            self.dock = QDockWidget(self.tr("Library"), self.window)
+            self.dock.setObjectName("libraryDock")
+            self.dock.setWidget(self.panel)
+            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.panel.set_checked(self.chosen_collections())
+        assert self.dock is not None
+        self.dock.show()
+        self.dock.raise_()
+        return self.panel
+
+    # --- per-chat choice ---
+
+    def chosen_collections(self) -> list[str]:
+        chat = self.controller.conversation_id
+        if not chat:
+            return list(self._pending_choice)
+        try:
+            value = self.store.conversation_settings(chat).get("collections")
+        except Exception:  # a chat deleted meanwhile
+            log.debug("no settings for the chat", exc_info=True)
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    def _choose(self, names: list[str]) -> None:
+        chat = self.controller.conversation_id
+        if not chat:
+            self._pending_choice = list(names)
+            return
+        self._save_choice(chat, names)
+
+    def _save_choice(self, chat: str, names: Sequence[str]) -> None:
+        from app.core.store import ChatOps
+
+        try:
+            stored = dict(self.store.conversation_settings(chat))
+            stored["collections"] = list(names)
+            ChatOps.for_store(self.store).set_conversation_settings(chat, stored)
+        except Exception:
+            log.exception("could not save the chat's collections")
+
+    def _chat_opened(self, chat: str) -> None:
+        self.sources.set_sources([])
+        if chat and self._pending_choice:
+            self._save_choice(chat, self._pending_choice)
+            self._pending_choice = []
+        if self.panel is not None:
+            self.panel.set_checked(self.chosen_collections())
+
+    # --- a turn ---
+
+    def prepare(self, question: str) -> tuple[list[Attachment], list[StoredChunk]]:
+        """What goes with the question: the attached files and the retrieved passages."""
+        names = self.chosen_collections()
+        sources: list[StoredChunk] = []
+        if names and question.strip():
+            from app.core.knowledge.retrieve import retrieve
+
+            try:
+                sources = retrieve(self.index(), names, question, k=5, embedder=self.embedder())
+            except Exception:
+                log.exception("retrieval failed; the question goes without sources")
+        return self.bar.attachments, sources
+
+    def sent(self) -> None:
+        """The message went out: the attachments went with it."""
+        self.bar.clear()
+        self.sources.set_sources([])
+
+    def show_answer_sources(self, message: Any) -> None:
+        provenance = getattr(message, "provenance", None) or {}
+        sources = provenance.get("sources") if isinstance(provenance, Mapping) else None
+        self.sources.set_sources(sources if isinstance(sources, list) else [])
+
+    def shutdown(self) -> None:
+        self.bar.runner.shutdown(timeout_ms=2000)
+        if self.panel is not None:
+            self.panel.shutdown()
+        if self._index is not None:
+            self._index.close()
+            self._index = None

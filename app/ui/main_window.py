@@ -32,6 +32,7 @@ from app.core.chat import TurnStats
 from app.core.settings import Settings
 from app.core.store import ChatOps
 from app.ui.about_dialog import AboutDialog
+from app.ui.attachments import install_drop_and_paste
 from app.ui.chat_input import ChatInput
 from app.ui.chat_view import ChatView
 from app.ui.controller import ChatController
@@ -258,6 +259,14 @@ class MainWindow(QMainWindow):
         self.controller = ChatController(
             store=store, client=client, view=self.chat_view, settings=settings, parent=self
         )
+        # Files and the Library (issue 15): attachments above the input, Sources under the chat.
+        from app.ui.library_panel import ChatKnowledge
+
+        self.knowledge = ChatKnowledge(self, store=store, controller=self.controller)
+        self.knowledge.error.connect(self.show_error)
+        column.insertWidget(column.indexOf(self.prefill_bar), self.knowledge.sources)
+        column.insertWidget(column.indexOf(self.prefill_bar) + 1, self.knowledge.bar)
+        install_drop_and_paste(self.input, self.knowledge.bar)
         self.input.submitted.connect(self.send_message)
         self.send_button.clicked.connect(lambda: self.send_message(self.input.toPlainText()))
         self.stop_button.clicked.connect(self.controller.stop)
@@ -332,8 +341,12 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         self.summarise_action = QAction(self.tr("&Summarise and continue in a new chat"), self)
         self.summarise_action.triggered.connect(self.controller.summarise_and_continue)
+        self.library_action = QAction(self.tr("&Library…"), self)
+        self.library_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.library_action.triggered.connect(self.knowledge.show_library)
         for action in (self.new_chat_action, self.open_model_action, self.models_action):
             file_menu.addAction(action)
+        file_menu.addAction(self.library_action)
         file_menu.addAction(self.summarise_action)
         # Ask ×4: four samples of the typed question and a majority vote (app/ui/vote_view.py).
         self.ask_votes_action = QAction(self.tr("Ask ×&4 (majority vote)"), self)
@@ -375,8 +388,10 @@ class MainWindow(QMainWindow):
 
     # --- actions ---
     def send_message(self, text: str) -> None:
-        if self.controller.send(text):
+        attachments, sources = self.knowledge.prepare(text)
+        if self.controller.send(text, attachments=attachments, sources=sources):
             self.input.clear()
+            self.knowledge.sent()
 
     def ask_votes(self) -> None:
         """Ask the typed question four times; the tally shows above the answers."""
@@ -742,6 +757,8 @@ class MainWindow(QMainWindow):
         # Save the live answer, then stop the worker; the app exits within a second.
         self.controller.shutdown()
         self.client.shutdown(timeout_ms=1000)
+        # Indexing stops between files (the index stays whole and resumes next time).
+        self.knowledge.shutdown()
         # A running export or import is cancelled (an export writes nothing partial).
         self.sidebar.tasks.shutdown(timeout_ms=5000)
         event.accept()

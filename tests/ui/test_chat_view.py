@@ -20,6 +20,15 @@ CEILING_S = 20.0  # hang protection only; the report gives measured figures
 
 
 @pytest.fixture(autouse=True)
+def _full_math_allowance() -> None:
+    # Formula layout time is shared across renders (a bucket that refills over seconds);
+    # each test starts with a full one, whatever the previous test spent.
+    from app.ui.render.math_layout import _ALLOWANCE
+
+    _ALLOWANCE.refill()
+
+
+@pytest.fixture(autouse=True)
 def _math_imported_on_this_thread() -> None:
     # ChatView warms the renderer up on a thread; importing ziamath here first keeps its
     # import-time DeprecationWarning inside _ziamath's filter instead of that thread's race.

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from app.core.paths import AppPaths
 from app.core.session import LiveSnapshot
 from app.core.store import ChatStore
-from app.ui.chat_view import LAZY_BATCH, LAZY_TAIL, ChatView, UserMessageWidget
+from app.ui.chat_view import LAZY_TAIL, ChatView, UserMessageWidget
 from app.ui.find_bar import FindBar
 from app.ui.live_turn import ChatPresenter
 
@@ -78,16 +78,23 @@ def test_scrolling_to_the_top_builds_older_messages_in_order_and_keeps_the_place
 ) -> None:
     rig.open()
     bar = rig.view.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)
-    reading = rig.view.message(rig.ids[-LAZY_TAIL])
-    assert reading is not None
-    bar.setValue(0)
-    qtbot.waitUntil(lambda: len(rig.view.messages) >= LAZY_TAIL + LAZY_BATCH, timeout=5000)
+    height = rig.view.viewport().height()
+    # Settled: at the bottom, and the newest widget at the top is laid out (a new one sits
+    # at y 0 until the layout has run).
+    qtbot.waitUntil(
+        lambda: bar.value() == bar.maximum() > height and rig.view.messages[0].y() > 0,
+        timeout=5000,
+    )
+    before = len(rig.view.messages)
+    reading = rig.view.messages[0]
+    bar.setValue(0)  # the oldest built message is now at the top of the view
+    offset = reading.y()
+    qtbot.waitUntil(lambda: len(rig.view.messages) > before, timeout=5000)
     built = len(rig.view.messages)
     assert rig.shown_ids() == rig.ids[-built:]
-    # The message that was at the top is still on screen below the new ones.
+    # The message that was at the top stays where it was while the new ones appear above.
     qtbot.waitUntil(lambda: bar.value() > 0, timeout=5000)
-    assert 0 <= reading.y() - bar.value() < rig.view.viewport().height()
+    qtbot.waitUntil(lambda: reading.y() - bar.value() == offset, timeout=5000)
 
 
 def test_build_all_restores_the_whole_chat_with_the_notice_first(rig: Rig) -> None:

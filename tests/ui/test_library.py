@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
@@ -122,14 +122,15 @@ def test_drop_and_paste_files_onto_the_input(qtbot: QtBot) -> None:
     bar = AttachmentBar()
     qtbot.addWidget(bar)
     install_drop_and_paste(editor, bar)
+    editor.show()
+    qtbot.waitExposed(editor)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(CORPUS / "bicycle.txt"))])
-    drop = QDropEvent(
-        QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(5, 5), *args)
+    assert QApplication.sendEvent(editor.viewport(), enter) and enter.isAccepted()
     with qtbot.waitSignal(bar.changed, timeout=WAIT_MS):
-        QApplication.sendEvent(editor, drop)
+        QApplication.sendEvent(editor.viewport(), QDropEvent(QPointF(5, 5), *args))
     assert [a.name for a in bar.attachments] == ["bicycle.txt"]
     pasted = QMimeData()
     pasted.setUrls([QUrl.fromLocalFile(str(CORPUS / "茶.txt"))])

@@ -25,6 +25,16 @@ from app.ui.render import (
 
 LIGHT = light_theme()
 
+
+@pytest.fixture(autouse=True)
+def _full_math_allowance() -> None:
+    # Formula layout time is shared across renders (a bucket that refills over seconds);
+    # each test starts with a full one, whatever the previous test spent.
+    from app.ui.render.math_layout import _ALLOWANCE
+
+    _ALLOWANCE.refill()
+
+
 MIXED = """# 鸡兔同笼
 
 Let $x$ be chickens and $y$ rabbits: $x + y = 35$ and \\(2x + 4y = 94\\).

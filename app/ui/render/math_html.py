@@ -8,6 +8,7 @@ from markdown_it.common.utils import escapeHtml
 
 from app.ui.render.math_layout import (
     MAX_FORMULA_CHARS,
+    MAX_LAYOUT_CHARS,
     MAX_LAYOUT_DEPTH,
     MathBudget,
     _has_uncovered,
@@ -282,7 +283,7 @@ def _math_html(
         return _math_source_html(source, theme)
     tag = None
     try:
-        if depth > MAX_LAYOUT_DEPTH:
+        if depth > MAX_LAYOUT_DEPTH or len(latex) > MAX_LAYOUT_CHARS:
             tag = _text_math_html(latex, theme)
         elif _has_uncovered(latex):
             tag = _mixed_math_html(latex, mode, theme, budget) or _text_math_html(latex, theme)

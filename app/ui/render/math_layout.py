@@ -24,6 +24,10 @@ MATH_URL_SCHEME = "hearth-math"
 
 # Past this, a formula is shown as source: layout time grows with it and nobody reads it.
 MAX_FORMULA_CHARS = 2000
+# ziamath takes about 3 ms per character even for flat formulas (2,000 characters of
+# "x+" took 6.6 s on a busy 2-core machine). Longer formulas are shown as readable text,
+# so one formula never holds the GUI thread for more than a second or two.
+MAX_LAYOUT_CHARS = 600
 # ziamath's layout time roughly triples with each level of nesting (measured: braces nested
 # 12 deep take 1.7 s, 16 deep 88 s; \frac 12 deep 12 s). Past this depth a formula is
 # shown as readable text instead of a picture; real formulas rarely nest beyond 4.
@@ -57,10 +61,47 @@ def nesting_depth(latex: str) -> int:
     return deepest
 
 
+class _LayoutAllowance:
+    """Formula layout time across renders: a bucket of seconds that refills with time.
+
+    Each render has its own budget, but a streamed answer renders its tail on every
+    delta: without a shared allowance, an answer made of new formulas would spend up to a
+    budget per delta. Layout may use about half of the GUI thread's time at most.
+    """
+
+    CAPACITY_S = 2.0
+    REFILL_PER_S = 0.5
+
+    def __init__(self) -> None:
+        self._seconds = self.CAPACITY_S
+        self._stamp = time.monotonic()
+
+    def available(self) -> float:
+        now = time.monotonic()
+        self._seconds = min(
+            self.CAPACITY_S, self._seconds + (now - self._stamp) * self.REFILL_PER_S
+        )
+        self._stamp = now
+        return self._seconds
+
+    def spend(self, seconds: float) -> None:
+        self.available()
+        self._seconds -= seconds
+
+    def refill(self) -> None:
+        """Full again (tests start each case with the allowance of a fresh start)."""
+        self._seconds = self.CAPACITY_S
+        self._stamp = time.monotonic()
+
+
+_ALLOWANCE = _LayoutAllowance()
+
+
 class MathBudget:
     """Layout time left for one render, and images in the current paragraph.
 
-    See :data:`MATH_LAYOUT_SECONDS` and :data:`MAX_IMAGES_PER_PARAGRAPH`.
+    See :data:`MATH_LAYOUT_SECONDS`, :class:`_LayoutAllowance` and
+    :data:`MAX_IMAGES_PER_PARAGRAPH`.
     """
 
     __slots__ = ("left", "paragraph_images")
@@ -71,7 +112,15 @@ class MathBudget:
 
     @property
     def exhausted(self) -> bool:
-        return self.left <= 0 or self.paragraph_images >= MAX_IMAGES_PER_PARAGRAPH
+        return (
+            self.left <= 0
+            or self.paragraph_images >= MAX_IMAGES_PER_PARAGRAPH
+            or _ALLOWANCE.available() <= 0
+        )
+
+    def spend(self, seconds: float) -> None:
+        self.left -= seconds
+        _ALLOWANCE.spend(seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +207,7 @@ def formula_image(
     two baselines meet.
     """
     zm = _ziamath()
-    if zm is None or len(latex) > MAX_FORMULA_CHARS or nesting_depth(latex) > MAX_LAYOUT_DEPTH:
+    if zm is None or len(latex) > MAX_LAYOUT_CHARS or nesting_depth(latex) > MAX_LAYOUT_DEPTH:
         return None
     # ziamath stretches a numbered equation to a 6.5-inch column; a plain "(n)" reads the same.
     source = _TAG.sub(r"\\qquad (\1)", _LABEL.sub("", latex))
@@ -236,7 +285,8 @@ def _img_tag(
     started = time.perf_counter()
     image = _formula_for_mode(latex, mode, theme.math_color, *sizes)
     if budget is not None:
-        budget.left -= time.perf_counter() - started
+        # A cached formula costs microseconds: only new layouts draw on the allowance.
+        budget.spend(time.perf_counter() - started)
         budget.paragraph_images += image is not None
     if image is None:
         return None
