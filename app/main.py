@@ -139,7 +139,10 @@ class Application:
 
     def start(self) -> None:
         self.window.show()
-        self._apply_local_api(self.settings)
+        from PySide6.QtCore import QTimer
+
+        # After the first paint: starting the server loads Starlette and uvicorn.
+        QTimer.singleShot(0, lambda: self._apply_local_api(self.settings))
         for message in (self.store_message, self.model_panel_error):
             if message:
                 self.window.show_error(message)

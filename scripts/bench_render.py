@@ -97,6 +97,11 @@ class FakeView:
         if update.stable_html_to_append:
             render.register_math_resources(self.document, update.stable_html_to_append)
             cursor.insertHtml(update.stable_html_to_append)
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            # As the view does: the tail in a block of its own (see chat view's
+            # _apply_update), so a paragraph handed over in pieces never grows one giant block.
+            if cursor.block().length() > 1:
+                cursor.insertBlock()
             self.tail_start = cursor.position()
         if update.tail_html:
             render.register_math_resources(self.document, update.tail_html)

@@ -135,13 +135,15 @@ def _resolve_model(text: str) -> Any:
     """A GGUF path, or the name (or catalog id) of an installed model."""
     from pathlib import Path
 
-    from app.core.catalog import load_catalog
     from app.core.errors import HearthError
-    from app.core.models import find_installed
 
     candidate = Path(text).expanduser()
     if candidate.is_file():
         return candidate.resolve()
+    # Only a name needs the catalog (whose import pulls in the download machinery).
+    from app.core.catalog import load_catalog
+    from app.core.models import find_installed
+
     if candidate.suffix == ".gguf" and ("/" in text or candidate.parent != Path()):
         raise HearthError(f"The model file {candidate} does not exist.")
     try:

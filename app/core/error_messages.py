@@ -329,6 +329,273 @@ ENGLISH: Final[dict[str, str]] = {
     # --- Remote engines (app/core/engines/registry.py) ------------------------------------
     "engines.removed": "This chat's remote engine was removed. Pick another engine for the chat.",
     "engines.save_failed": "The engine list could not be saved: {reason}",
+    # --- Chat sessions and votes (session.py, session_events.py, vote_turn.py) -------------
+    "chat.empty_message": "The message is empty.",
+    "chat.nothing_to_regenerate": "This message has no question to answer again.",
+    "chat.edit_own_only": "Only your own messages can be edited.",
+    "chat.continue_answer_only": "Only an answer can be continued.",
+    "chat.summary_needs_chat": "Open a chat to summarise first.",
+    "chat.no_model": "No model is loaded. Load a model first.",
+    "chat.busy": "Hearth is still answering. Wait for it or press Stop, then send again.",
+    "vote.bad_count": "A vote takes between 2 and {limit} samples.",
+    "vote.started": "This vote has already started.",
+    "vote.no_model": "Load a model first, then ask again.",
+    # --- Chat templates (app/core/template.py) ---------------------------------------------
+    "template.refused": (
+        "The model's chat template refused this conversation ({reason}). Start a new chat or "
+        "use another model."
+    ),
+    "template.broken": (
+        "This model's chat template is broken, so Hearth cannot format the conversation. Use "
+        "another copy of this model."
+    ),
+    "template.continue_answer_only": (
+        "Only an assistant answer can be continued. Send a new message instead."
+    ),
+    "template.over_limit": (
+        "The model's chat template took too much time or memory and was stopped. Use another "
+        "copy of this model."
+    ),
+    "template.unsafe": (
+        "The model's chat template tried to do something unsafe and was blocked. Use another "
+        "copy of this model."
+    ),
+    "template.failed": (
+        "The model's chat template failed while formatting the conversation. Use another copy "
+        "of this model."
+    ),
+    # --- Folders and settings (paths.py, settings.py) --------------------------------------
+    "data_dir.cannot_create": (
+        "Hearth cannot create its folder {folder} ({reason}). Check the permissions of its "
+        "parent folder, or choose another place with --data-dir."
+    ),
+    "data_dir.not_folder": (
+        "Hearth cannot use {folder}: it is not a folder. Move it away, or choose another place "
+        "with --data-dir."
+    ),
+    "data_dir.cannot_make_private": (
+        "Hearth cannot make its folder {folder} private ({reason}). It may belong to another "
+        "user: fix its owner, or choose another place with --data-dir."
+    ),
+    "data_dir.not_writable": (
+        "Hearth cannot write to its folder {folder}. Fix its permissions, or choose another "
+        "place with --data-dir."
+    ),
+    "settings.save_failed": (
+        "Hearth could not save your settings to {path}. Check that the folder is writable and "
+        "the disk is not full."
+    ),
+    # --- The network gateway (network.py, network_events.py) ------------------------------
+    "network.offline_download": "Hearth is offline; turn off offline mode to download.",
+    "network.failed": "The request to {host} failed.",
+    "network.connect_timeout": (
+        "Connecting to {host} timed out. Check your connection and try again."
+    ),
+    "network.connect_failed": "Could not connect to {host}. Check your connection and try again.",
+    "network.stalled": "{host} stopped sending data.",
+    "network.timeout": "{host} timed out.",
+    "network.dropped": "The connection to {host} dropped.",
+    "network.tls": (
+        "The security certificate of {host} could not be verified, so Hearth did not connect. "
+        "Use another source."
+    ),
+    "network.too_many_redirects": "The download address redirected too many times.",
+    "network.bad_url": "That download address is not a valid URL.",
+    "network.stopped": "The transfer was stopped.",
+    "network.bad_ca_file": (
+        "The certificate file {path} could not be read. Choose a PEM file with the server's CA "
+        "certificate."
+    ),
+    "network.bad_redirect": (
+        "{host} redirected to an address that is not valid. Use another source."
+    ),
+    "network.insecure_redirect": (
+        "{host} redirected to an insecure (non-https) address, so Hearth stopped. Use another "
+        "source."
+    ),
+    "network.too_large": "{host} sent an unexpectedly large answer.",
+    "network.body_too_large": (
+        "{host} sent more than Hearth accepts in one answer, so it stopped reading."
+    ),
+    "network.not_event_stream": "{host} did not answer with an event stream.",
+    # --- Documents (app/core/knowledge/) ---------------------------------------------------
+    "documents.unsupported": "“{name}” is not a format Hearth can read.",
+    "documents.empty": "“{name}” contains no text.",
+    "documents.changed": (
+        "“{name}” changed while it was indexed; it will be indexed again next time."
+    ),
+    "documents.unreadable": "“{name}” cannot be read.",
+    "documents.vanished_indexing": "“{name}” was deleted or moved while it was indexed.",
+    "documents.not_embedding_model": "“{name}” cannot be used as an embedding model.",
+    "documents.tokenize_failed": "A text could not be converted to tokens.",
+    "documents.embed_failed": "The embedding model failed.",
+    "documents.embed_closed": "The embedding model is closed.",
+    "documents.no_vector": "The embedding model returned no vector.",
+    "documents.collection_needs_name": "A collection needs a name.",
+    "documents.no_collection": "There is no collection named “{name}”.",
+    "documents.index_unusable": (
+        "The document index could not be opened. Delete it in the Library to rebuild it."
+    ),
+    "documents.disk_full": (
+        "The disk is full, so indexing stopped. The index is intact; free some space and index "
+        "again to continue."
+    ),
+    "documents.not_regular": "“{name}” is not a regular file.",
+    "documents.permission_denied": "“{name}” cannot be read: permission denied.",
+    "documents.too_large_limit": (
+        "“{name}” is larger than the size limit ({size} > {limit}). Raise the limit in the "
+        "Library to include it."
+    ),
+    "documents.too_large": "“{name}” is larger than the size limit ({limit}).",
+    "documents.symlink_loop": "“{name}” is a symbolic link that loops back on itself.",
+    "documents.vanished": "“{name}” was deleted or moved while reading it.",
+    "documents.binary": "“{name}” looks like a binary file, not text.",
+    "documents.unknown_encoding": "“{name}” is not text in any encoding Hearth knows.",
+    "documents.encrypted": (
+        "“{name}” is password-protected. Save an unprotected copy to include it."
+    ),
+    "documents.docx_dtd": "“{name}” contains a DTD, which DOCX never needs.",
+    "documents.no_text_layer": (
+        "“{name}” has no text layer (it is probably scanned). OCR is not supported."
+    ),
+    "documents.bad_docx": "“{name}” is not a valid DOCX file (it is damaged).",
+    "documents.not_word": "“{name}” is not a Word document (no document.xml inside).",
+    "documents.would_inflate": "“{name}” would inflate to an unsafe size; it was not opened.",
+    "documents.inflates": "“{name}” inflates to an unsafe size; it was not opened.",
+    "documents.unparsable": "“{name}” is damaged (its text cannot be parsed).",
+    "documents.damaged": "“{name}” is damaged.",
+    "documents.too_many_pages": "“{name}” has {count} pages; Hearth reads at most {limit}.",
+    "documents.damaged_pdf": "“{name}” is a damaged PDF.",
+    # --- Datasets (dataset.py, dataset_generate.py) ---------------------------------------
+    "dataset.write_failed": "Could not write the dataset in {folder}: {reason}.",
+    "dataset.disk_full": (
+        "The disk is full, so the dataset {name} could not be written. Free some space and "
+        "export again; no partial file was left under that name."
+    ),
+    "dataset.closed": "This dataset was already closed.",
+    "dataset.card_failed": "The dataset card could not be written: {reason}",
+    "dataset.prompt_file_unreadable": "The prompt file {path} cannot be read: {reason}.",
+    # --- Remote engines (engines/remote.py, engines/remote_wire.py) -----------------------
+    "remote.closed": "This remote engine was closed.",
+    "remote.ended_early": (
+        "{name} ({host}) ended the answer early, without saying it was done. What arrived is "
+        "kept; press Continue to finish it."
+    ),
+    "remote.answer_too_long": (
+        "{name} ({host}) sent a longer answer than Hearth accepts, so it stopped reading. What "
+        "arrived is kept."
+    ),
+    "remote.body_too_large": (
+        "{name} ({host}) sent more than Hearth accepts in one answer, so it stopped reading. "
+        "What arrived is kept."
+    ),
+    "remote.request_failed": "The request to {host} failed: {reason}",
+    "remote.offline": (
+        "Hearth is offline, and {name} ({host}) is on another machine. Turn off offline mode, "
+        "or pick a model on this computer."
+    ),
+    "remote.server_failed": (
+        "{name} ({host}) failed while answering (HTTP {status}). Try again; if it keeps "
+        "failing, look at the server's log."
+    ),
+    "remote.not_openai": (
+        "{host} answered, but not the way an OpenAI-compatible server does. Check the address "
+        "and the server kind in Settings › Engines."
+    ),
+    "remote.no_address": "Enter the server's address, for example http://192.168.1.20:8080/v1.",
+    "remote.bad_address": (
+        "“{text}” is not a web address Hearth can use. It should look like "
+        "http://192.168.1.20:8080/v1."
+    ),
+    "remote.bad_port": "The port in “{text}” is not a number between 1 and 65535.",
+    "remote.credentials_in_url": (
+        "Leave the user name and password out of the address; put the key in the API key "
+        "field instead."
+    ),
+    "remote.stopped_mid_answer": (
+        "{name} ({host}) stopped sending in the middle of the answer. What arrived is kept; "
+        "press Continue to finish it."
+    ),
+    "remote.dropped_mid_answer": (
+        "{name} ({host}) dropped the connection in the middle of the answer. What arrived is "
+        "kept; press Continue to finish it."
+    ),
+    "remote.tls": (
+        "The certificate of {host} could not be verified, so Hearth did not connect. If the "
+        "server uses its own certificate authority, choose its CA file in Settings › Engines."
+    ),
+    "remote.dns": (
+        "Hearth could not find a server named “{server}”. Check the address in Settings › Engines."
+    ),
+    "remote.nothing_answered": (
+        "Nothing answered at {host}. Check that the server is running and the address and "
+        "port are right."
+    ),
+    "remote.connect_timeout": (
+        "{host} did not answer within {seconds:g} s. Check the address, or raise the connect "
+        "timeout in Settings › Engines."
+    ),
+    "remote.read_timeout": (
+        "{host} accepted the request but sent nothing for {seconds:g} s. The server may be "
+        "overloaded; try again, or raise the read timeout in Settings › Engines."
+    ),
+    "remote.dropped": "The connection to {host} dropped before the answer started. Try again.",
+    "remote.no_key": (
+        "{name} ({host}) refused no API key (HTTP {status}). Check the key in Settings › Engines."
+    ),
+    "remote.bad_key": (
+        "{name} ({host}) refused the API key (HTTP {status}). Check the key in Settings › Engines."
+    ),
+    "remote.busy": "{name} ({host}) is busy with other requests. Try again in a moment.",
+    "remote.busy_seconds": (
+        "{name} ({host}) is busy with other requests. Try again in {seconds} s."
+    ),
+    "remote.busy_minutes": (
+        "{name} ({host}) is busy with other requests. Try again in {minutes} minutes."
+    ),
+    "remote.loading": (
+        "{name} ({host}) is not ready to answer (it may still be loading its model). Try again "
+        "in a moment."
+    ),
+    "remote.loading_seconds": (
+        "{name} ({host}) is not ready to answer (it may still be loading its model). Try again "
+        "in {seconds} s."
+    ),
+    "remote.loading_minutes": (
+        "{name} ({host}) is not ready to answer (it may still be loading its model). Try again "
+        "in {minutes} minutes."
+    ),
+    "remote.no_model": (
+        "{name} ({host}) does not serve the model “{model}”. Pick one of its models in "
+        "Settings › Engines."
+    ),
+    "remote.context": (
+        "The conversation is too long for “{model}” on {host}. Start a new chat, or use File › "
+        "Summarise and continue."
+    ),
+    "remote.no_api": (
+        "{host} has no OpenAI-compatible chat API at {path}. Check the address in Settings › "
+        "Engines (it usually ends in /v1)."
+    ),
+    "remote.redirect": (
+        "{host} sent the request elsewhere ({target}). Use that address in Settings › Engines."
+    ),
+    "remote.redirect_unknown": (
+        "{host} sent the request elsewhere (another address). Use that address in Settings › "
+        "Engines."
+    ),
+    "remote.refused": "{name} ({host}) refused the request (HTTP {status}).",
+    "remote.refused_said": "{name} ({host}) refused the request (HTTP {status}): {said}",
+    "remote.web_page": (
+        "{host} answered with a web page, not with an OpenAI-compatible API. Check the address "
+        "in Settings › Engines (it usually ends in /v1)."
+    ),
+    "remote.garbled": (
+        "{host} started sending data Hearth cannot read in the middle of the answer. What "
+        "arrived is kept."
+    ),
+    "remote.read_failed": "Reading the answer from {host} failed.",
+    "remote.server_error": "{name} ({host}) stopped with an error: {said}",
     # --- The chat store (app/core/store/) -------------------------------------------------
     "store.disk_full": (
         "The disk is full, so the chat could not be saved. Free some space and try again; "

@@ -88,6 +88,16 @@ class HearthError(Exception):
         """
         return cls(english(code, params), detail=detail, code=code, params=params)
 
+    def with_code(self, code: str, /, **params: ErrorArg) -> Self:
+        """Give an error made by a class's own constructor (NetworkError, ExtractionError…)
+        its code; its sentence becomes the code's English. Returns the error, so a raise
+        site reads ``raise SomeError("", kind=...).with_code("area.what", name=...)``."""
+        self.code = code
+        self.params = dict(params)
+        self.message = english(code, params)
+        self.args = (self.message,)
+        return self
+
     def __str__(self) -> str:
         return self.message
 

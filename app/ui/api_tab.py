@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.errors import HearthError
 from app.core.settings import Settings
 from app.server.auth import load_or_create_token, token_path
 
@@ -80,8 +81,12 @@ class ApiTab(QWidget):
     def _refresh_token(self) -> None:
         exists = token_path(self._config_dir).exists()
         if self.enabled.isChecked() or exists:
-            self.token.setText(load_or_create_token(self._config_dir))
-            self.token.setPlaceholderText("")
+            try:
+                self.token.setText(load_or_create_token(self._config_dir))
+                self.token.setPlaceholderText("")
+            except HearthError as exc:  # e.g. the disk is full: say so in the field
+                self.token.clear()
+                self.token.setPlaceholderText(str(exc))
         else:
             self.token.clear()
             self.token.setPlaceholderText(self.tr("Made when you turn the API on"))

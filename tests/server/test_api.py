@@ -461,11 +461,11 @@ def test_a_client_that_disconnects_cancels_its_generation(
         assert live.host.state.status == "busy"
         closed_at = time.monotonic()
         # Leaving the block closed the connection mid-stream.
-    assert wait_idle(live, 5.0)
+    assert wait_idle(live, 10.0)
     elapsed = time.monotonic() - closed_at
     (events,) = seen.values()
     assert isinstance(events[-1], TurnFinished) and events[-1].reason == "stopped"
-    assert elapsed < 2.0  # a generous ceiling; the target is 200 ms (see bench api)
+    assert elapsed < 5.0  # hang protection only; the 200 ms target is a bench figure
     # The engine is free for the next job.
     again = sdk(live).chat.completions.create(
         model=MODEL_ID, messages=[{"role": "user", "content": "x"}], max_tokens=8

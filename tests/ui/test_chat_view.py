@@ -10,7 +10,7 @@ from PySide6.QtGui import Qt as QtGui
 from PySide6.QtGui import QTextDocument
 from pytestqt.qtbot import QtBot
 
-from app.ui import chat_view as chat_view_module
+from app.ui import message_widgets as message_widgets_module
 from app.ui import render
 from app.ui.chat_view import AssistantMessageWidget, ChatView
 from app.ui.plain import PlainLabel, plain_tooltip
@@ -165,8 +165,8 @@ def test_a_latex_bomb_answer_renders_and_the_chat_stays_usable(view: ChatView) -
 def test_theme_change_during_a_stepwise_load_restarts_it(
     view: ChatView, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_view_module, "FULL_RENDER_MAX_CHARS", 1_000)
-    monkeypatch.setattr(chat_view_module, "RENDER_STEP_CHARS", 500)
+    monkeypatch.setattr(message_widgets_module, "FULL_RENDER_MAX_CHARS", 1_000)
+    monkeypatch.setattr(message_widgets_module, "RENDER_STEP_CHARS", 500)
     text = "word " * 2_000
     widget = view.add_assistant_message("restart")
     widget.set_content(answer=text, reasoning="", state="finished")

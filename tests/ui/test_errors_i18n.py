@@ -164,3 +164,8 @@ def test_a_translation_that_cannot_be_filled_falls_back_to_english(
 ) -> None:
     # The values do not fit the template (a missing name): English, never an exception.
     assert error_text(("gguf.empty", {}, "English fallback.")) == "English fallback."
+
+
+def test_a_short_template_is_not_matched_against_any_text(chinese: QApplication) -> None:
+    """ "{host} timed out." would swallow unrelated sentences; only coded errors use it."""
+    assert error_text("The benchmark timed out.") == "The benchmark timed out."

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 from pytestqt.qtbot import QtBot
@@ -170,3 +170,62 @@ def test_location_text() -> None:
     assert location_text({"page": 2}) == "p. 2"
     assert location_text({"line_start": 4, "line_end": 4}) == "line 4"
     assert location_text({}) == ""
+
+
+class FakeController(QObject):
+    answer_stored = Signal(object)
+    conversation_changed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conversation_id = ""
+
+
+def test_chat_knowledge_keeps_each_chats_collections_and_shows_sources(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from dataclasses import dataclass
+
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.core.store import ChatStore
+    from app.ui.library_panel import ChatKnowledge
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    store = ChatStore.open(tmp_path / "chats.sqlite3")
+    controller = FakeController()
+    knowledge = ChatKnowledge(window, store=store, controller=controller, data_dir=tmp_path)
+    index = knowledge.index()
+    index.add_root("notes", CORPUS)
+    from app.core.knowledge.collections import index_collection
+
+    index_collection(index, "notes")
+    panel = knowledge.show_library()
+    assert knowledge.dock is not None and knowledge.dock.isVisibleTo(window)
+    # Chosen before the chat exists: kept for the chat its first message creates.
+    panel.collections.item(0).setCheckState(Qt.CheckState.Checked)
+    assert knowledge.chosen_collections() == ["notes"]
+    chat = store.create_conversation()
+    controller.conversation_id = chat.id
+    controller.conversation_changed.emit(chat.id)
+    assert store.conversation_settings(chat.id)["collections"] == ["notes"]
+    attachments, sources = knowledge.prepare("租金是多少？")
+    assert attachments == [] and sources and "四千五百元" in sources[0].text
+
+    @dataclass
+    class Message:
+        provenance: dict[str, object]
+
+    knowledge.show_answer_sources(
+        Message({"sources": [{"n": 1, "path": sources[0].path, "line_start": 5, "snippet": "x"}]})
+    )
+    assert knowledge.sources.toggle.text() == "Sources (1)"
+    # Another chat has its own (empty) choice.
+    other = store.create_conversation()
+    controller.conversation_id = other.id
+    controller.conversation_changed.emit(other.id)
+    assert knowledge.chosen_collections() == [] and panel.checked_collections() == []
+    assert knowledge.sources.sources == []
+    knowledge.shutdown()
+    store.close()

@@ -613,3 +613,37 @@ def test_fuzz_the_renderer_never_raises_and_stays_fast(seed: int) -> None:
         copyable_code_blocks(text)
 
     check()
+
+
+def test_layout_time_is_shared_across_renders_so_streaming_cannot_pile_it_up() -> None:
+    from app.ui.render.math_layout import _ALLOWANCE, MathBudget
+
+    fresh = MathBudget()
+    assert not fresh.exhausted
+    fresh.spend(_ALLOWANCE.CAPACITY_S + 1.0)  # one render overran the shared allowance
+    # The next render (the next streamed delta) starts out of allowance: formulas are
+    # text until it refills.
+    assert MathBudget().exhausted
+    html = render_markdown("$\\frac{p}{q_{17}}$", LIGHT)
+    assert "hearth-math:" not in html and "p/(q₁₇)" in html
+
+
+def test_a_long_flat_formula_is_shown_as_text_not_laid_out_for_seconds() -> None:
+    latex = "x+" * 700 + "y"  # ziamath would take seconds; past MAX_LAYOUT_CHARS
+    assert render.MAX_LAYOUT_CHARS < len(latex) <= render.MAX_FORMULA_CHARS
+    html, seconds = _timed(render_markdown, f"${latex}$", LIGHT)
+    assert seconds < 2.0
+    assert "hearth-math:" not in str(html) and "x+x+x+" in str(html)
+
+
+def test_a_renderer_failure_shows_the_text_instead_of_breaking_the_chat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from app.ui.render import markdown
+
+    def explode(*_args: object) -> str:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(markdown._PARSER, "render", explode)
+    html = render_markdown("a <b>b</b>\n\nc", LIGHT)
+    assert "a &lt;b&gt;b&lt;/b&gt;\n\nc" in html and "white-space:pre-wrap" in html

@@ -227,7 +227,7 @@ class RemoteEngine:
         """Stream one turn from the server; ends with TurnFinished, or raises
         RemoteEngineError (``end_state`` "interrupted" when part of the answer arrived)."""
         if self._closed:
-            raise RemoteEngineError("This remote engine was closed.", kind="connect")
+            raise RemoteEngineError("", kind="connect").with_code("remote.closed")
         figures = _TurnFigures(started=time.perf_counter())
         continuing = (
             request.continue_last
@@ -350,23 +350,21 @@ class RemoteEngine:
                         return "length" if figures.finish_reason == "length" else "finished"
                     # The body ended without [DONE] or a finish reason: the server went away.
                     return RemoteEngineError(
-                        f"{endpoint.name} ({endpoint.host}) ended the answer early, without "
-                        "saying it was done. What arrived is kept; press Continue to finish it.",
+                        "",
                         kind="interrupted",
                         detail="stream ended without [DONE]",
                         end_state="interrupted",
-                    )
+                    ).with_code("remote.ended_early", name=endpoint.name, host=endpoint.host)
                 if isinstance(item, Failure):
                     error = item.error
                     started = figures.first_at is not None
                     if isinstance(error, BodyTooLargeError):
                         return RemoteEngineError(
-                            f"{endpoint.name} ({endpoint.host}) sent more than Hearth accepts in "
-                            "one answer, so it stopped reading. What arrived is kept.",
+                            "",
                             kind="too_large",
                             detail=error.detail,
                             end_state="interrupted" if started else "failed",
-                        )
+                        ).with_code("remote.body_too_large", name=endpoint.name, host=endpoint.host)
                     if isinstance(error, NetworkError):
                         if error.kind == "cancelled":
                             return "stopped"
@@ -379,12 +377,11 @@ class RemoteEngine:
                 yield from self._take(item, state, figures, reasoning_text, answer_only)
                 if figures.chars > MAX_ANSWER_CHARS:
                     return RemoteEngineError(
-                        f"{endpoint.name} ({endpoint.host}) sent a longer answer than Hearth "
-                        "accepts, so it stopped reading. What arrived is kept.",
+                        "",
                         kind="too_large",
                         detail=f"more than {MAX_ANSWER_CHARS} characters",
                         end_state="interrupted",
-                    )
+                    ).with_code("remote.answer_too_long", name=endpoint.name, host=endpoint.host)
         finally:
             pump.abandon()
             with self._pump_lock:

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from app.core.chat import EndState, TurnStats
-from app.core.errors import HearthError, OfflineError
+from app.core.errors import ErrorArg, HearthError, OfflineError
 from app.core.network import NetworkError, NetworkGateway, is_loopback_host
 from app.core.network_events import EventStreamResponse
 
@@ -141,33 +141,23 @@ def normalize_base_url(text: str) -> str:
     removed, ``/v1`` added when there is no path. Raises RemoteEngineError when unusable."""
     raw = text.strip()
     if not raw:
-        raise RemoteEngineError(
-            "Enter the server's address, for example http://192.168.1.20:8080/v1.", kind="bad_url"
-        )
+        raise RemoteEngineError("", kind="bad_url").with_code("remote.no_address")
     if "://" not in raw:
         raw = "http://" + raw
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise RemoteEngineError(
-            f"“{text.strip()}” is not a web address Hearth can use. It should look like "
-            "http://192.168.1.20:8080/v1.",
-            kind="bad_url",
+        raise RemoteEngineError("", kind="bad_url").with_code(
+            "remote.bad_address", text=text.strip()
         )
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError as exc:
-        raise RemoteEngineError(
-            f"The port in “{text.strip()}” is not a number between 1 and 65535.",
-            kind="bad_url",
-            detail=repr(exc),
+        raise RemoteEngineError("", kind="bad_url", detail=repr(exc)).with_code(
+            "remote.bad_port", text=text.strip()
         ) from exc
     if parts.username or parts.password:
         # It would be saved in plain text with the address; the key field keeps it safe.
-        raise RemoteEngineError(
-            "Leave the user name and password out of the address; put the key in the API key "
-            "field instead.",
-            kind="bad_url",
-        )
+        raise RemoteEngineError("", kind="bad_url").with_code("remote.credentials_in_url")
     path = parts.path.rstrip("/")
     for suffix in ("/chat/completions", "/completions", "/models"):
         if path.endswith(suffix):
@@ -200,71 +190,54 @@ def transport_error(
     """A transport failure as a sentence; ``started``: part of the answer had arrived."""
     host = endpoint.host
     if started and error.kind in ("reset", "stall", "other", "timeout"):
-        what = "stopped sending" if error.kind in ("stall", "timeout") else "dropped the connection"
+        code = (
+            "remote.stopped_mid_answer"
+            if error.kind in ("stall", "timeout")
+            else "remote.dropped_mid_answer"
+        )
         return RemoteEngineError(
-            f"{endpoint.name} ({host}) {what} in the middle of the answer. What arrived is kept; "
-            "press Continue to finish it.",
+            "",
             kind="interrupted" if error.kind != "stall" else "stall",
             detail=error.detail,
             end_state="interrupted",
-        )
+        ).with_code(code, name=endpoint.name, host=host)
     lowered = error.detail.lower()
     if error.kind == "tls" and error.host == "?":
         # The user's CA file itself could not be used; the gateway's sentence names it.
         return RemoteEngineError(str(error), kind="tls", detail=error.detail)
     if error.kind == "tls":
-        return RemoteEngineError(
-            f"The certificate of {host} could not be verified, so Hearth did not connect. If the "
-            "server uses its own certificate authority, choose its CA file in Settings › Engines.",
-            kind="tls",
-            detail=error.detail,
+        return RemoteEngineError("", kind="tls", detail=error.detail).with_code(
+            "remote.tls", host=host
         )
     if error.kind == "connect" and any(marker in lowered for marker in _DNS_MARKERS):
-        return RemoteEngineError(
-            f"Hearth could not find a server named “{urlsplit(endpoint.base_url).hostname}”. "
-            "Check the address in Settings › Engines.",
-            kind="dns",
-            detail=error.detail,
+        return RemoteEngineError("", kind="dns", detail=error.detail).with_code(
+            "remote.dns", server=str(urlsplit(endpoint.base_url).hostname)
         )
     if error.kind == "connect":
-        return RemoteEngineError(
-            f"Nothing answered at {host}. Check that the server is running and the address "
-            "and port are right.",
-            kind="connect",
-            detail=error.detail,
+        return RemoteEngineError("", kind="connect", detail=error.detail).with_code(
+            "remote.nothing_answered", host=host
         )
     if error.kind == "timeout":
-        return RemoteEngineError(
-            f"{host} did not answer within {endpoint.connect_timeout:g} s. Check the address, "
-            "or raise the connect timeout in Settings › Engines.",
-            kind="timeout",
-            detail=error.detail,
+        return RemoteEngineError("", kind="timeout", detail=error.detail).with_code(
+            "remote.connect_timeout", host=host, seconds=endpoint.connect_timeout
         )
     if error.kind == "stall":
-        return RemoteEngineError(
-            f"{host} accepted the request but sent nothing for {endpoint.read_timeout:g} s. The "
-            "server may be overloaded; try again, or raise the read timeout in Settings › Engines.",
-            kind="stall",
-            detail=error.detail,
+        return RemoteEngineError("", kind="stall", detail=error.detail).with_code(
+            "remote.read_timeout", host=host, seconds=endpoint.read_timeout
         )
     if error.kind == "reset":
-        return RemoteEngineError(
-            f"The connection to {host} dropped before the answer started. Try again.",
-            kind="connect",
-            detail=error.detail,
+        return RemoteEngineError("", kind="connect", detail=error.detail).with_code(
+            "remote.dropped", host=host
         )
-    return RemoteEngineError(
-        f"The request to {host} failed: {error}", kind="connect", detail=error.detail
+    return RemoteEngineError("", kind="connect", detail=error.detail).with_code(
+        "remote.request_failed", host=host, reason=str(error)
     )
 
 
 def offline_error(endpoint: RemoteEndpoint, *, detail: str = "") -> RemoteEngineError:
     """The sentence for an engine that offline mode blocks."""
-    return RemoteEngineError(
-        f"Hearth is offline, and {endpoint.name} ({endpoint.host}) is on another machine. Turn "
-        "off offline mode, or pick a model on this computer.",
-        kind="offline",
-        detail=detail,
+    return RemoteEngineError("", kind="offline", detail=detail).with_code(
+        "remote.offline", name=endpoint.name, host=endpoint.host
     )
 
 
@@ -305,12 +278,14 @@ def _error_message(body: bytes) -> str:
     return " ".join(text.split())[:300]
 
 
-def _wait_text(seconds: float | None) -> str:
+def _wait_code(prefix: str, seconds: float | None) -> tuple[str, dict[str, ErrorArg]]:
+    """The code (and values) of ``prefix``'s sentence that ends "Try again in a moment.",
+    "… in N s." or "… in N minutes." (from the server's Retry-After, if any)."""
     if seconds is None:
-        return "Try again in a moment."
+        return prefix, {}
     if seconds < 90:
-        return f"Try again in {max(1, round(seconds))} s."
-    return f"Try again in {max(2, round(seconds / 60))} minutes."
+        return f"{prefix}_seconds", {"seconds": max(1, round(seconds))}
+    return f"{prefix}_minutes", {"minutes": max(2, round(seconds / 60))}
 
 
 def http_error(
@@ -323,28 +298,22 @@ def http_error(
     detail = f"HTTP {status}: {said or body[:200]!r}"
     retry = parse_retry_after(headers.get("Retry-After"))
     if status in (401, 403):
-        what = "no API key" if not endpoint.api_key else "the API key"
-        return RemoteEngineError(
-            f"{endpoint.name} ({host}) refused {what} (HTTP {status}). Check the key in "
-            "Settings › Engines.",
-            kind="auth",
-            detail=detail,
+        return RemoteEngineError("", kind="auth", detail=detail).with_code(
+            "remote.bad_key" if endpoint.api_key else "remote.no_key",
+            name=endpoint.name,
+            host=host,
+            status=status,
         )
     if status == 429:
-        return RemoteEngineError(
-            f"{endpoint.name} ({host}) is busy with other requests. {_wait_text(retry)}",
-            kind="busy",
-            detail=detail,
-            retry_after=retry,
+        code, wait = _wait_code("remote.busy", retry)
+        return RemoteEngineError("", kind="busy", detail=detail, retry_after=retry).with_code(
+            code, name=endpoint.name, host=host, **wait
         )
     if status == 503:
+        code, wait = _wait_code("remote.loading", retry)
         return RemoteEngineError(
-            f"{endpoint.name} ({host}) is not ready to answer (it may still be loading its "
-            f"model). {_wait_text(retry)}",
-            kind="unavailable",
-            detail=detail,
-            retry_after=retry,
-        )
+            "", kind="unavailable", detail=detail, retry_after=retry
+        ).with_code(code, name=endpoint.name, host=host, **wait)
     model_words = ("model" in lowered) and any(
         word in lowered
         for word in (
@@ -357,51 +326,40 @@ def http_error(
         )
     )
     if model_words or (status == 404 and "model" in lowered):
-        return RemoteEngineError(
-            f"{endpoint.name} ({host}) does not serve the model “{endpoint.model}”. Pick one of "
-            "its models in Settings › Engines.",
-            kind="model",
-            detail=detail,
+        return RemoteEngineError("", kind="model", detail=detail).with_code(
+            "remote.no_model", name=endpoint.name, host=host, model=endpoint.model
         )
     if status in (400, 413) and (
         "context" in lowered
         or "too long" in lowered
         or ("maximum" in lowered and "token" in lowered)
     ):
-        return RemoteEngineError(
-            f"The conversation is too long for “{endpoint.model}” on {host}. Start a new chat, "
-            "or use File › Summarise and continue.",
-            kind="context",
-            detail=detail,
+        return RemoteEngineError("", kind="context", detail=detail).with_code(
+            "remote.context", model=endpoint.model, host=host
         )
     if status in (404, 405):
-        return RemoteEngineError(
-            f"{host} has no OpenAI-compatible chat API at {urlsplit(endpoint.base_url).path}. "
-            "Check the address in Settings › Engines (it usually ends in /v1).",
-            kind="not_openai",
-            detail=detail,
+        return RemoteEngineError("", kind="not_openai", detail=detail).with_code(
+            "remote.no_api", host=host, path=urlsplit(endpoint.base_url).path
         )
     if 300 <= status < 400:
         target = headers.get("Location", "")
-        return RemoteEngineError(
-            f"{host} sent the request elsewhere ({target or 'another address'}). Use that "
-            "address in Settings › Engines.",
-            kind="redirect",
-            detail=detail,
-        )
+        error = RemoteEngineError("", kind="redirect", detail=detail)
+        if not target:
+            return error.with_code("remote.redirect_unknown", host=host)
+        return error.with_code("remote.redirect", host=host, target=target)
     if 400 <= status < 500:
-        return RemoteEngineError(
-            f"{endpoint.name} ({host}) refused the request (HTTP {status})"
-            + (f": {said}" if said else ".")
-            + ("" if said.endswith(".") or not said else "."),
-            kind="server",
-            detail=detail,
+        refused = RemoteEngineError("", kind="server", detail=detail)
+        if not said:
+            return refused.with_code("remote.refused", name=endpoint.name, host=host, status=status)
+        return refused.with_code(
+            "remote.refused_said",
+            name=endpoint.name,
+            host=host,
+            status=status,
+            said=said if said.endswith(".") else said + ".",
         )
-    return RemoteEngineError(
-        f"{endpoint.name} ({host}) failed while answering (HTTP {status}). Try again; if it "
-        "keeps failing, look at the server's log.",
-        kind="server",
-        detail=detail,
+    return RemoteEngineError("", kind="server", detail=detail).with_code(
+        "remote.server_failed", name=endpoint.name, host=host, status=status
     )
 
 
@@ -412,17 +370,11 @@ def not_openai_error(endpoint: RemoteEndpoint, content_type: str, body: bytes) -
     )
     if looks_html:
         return RemoteEngineError(
-            f"{host} answered with a web page, not with an OpenAI-compatible API. Check the "
-            "address in Settings › Engines (it usually ends in /v1).",
-            kind="not_openai",
-            detail=f"Content-Type {content_type!r}: {body[:200]!r}",
-        )
+            "", kind="not_openai", detail=f"Content-Type {content_type!r}: {body[:200]!r}"
+        ).with_code("remote.web_page", host=host)
     return RemoteEngineError(
-        f"{host} answered, but not the way an OpenAI-compatible server does. Check the address "
-        "and the server kind in Settings › Engines.",
-        kind="not_openai",
-        detail=f"Content-Type {content_type!r}: {body[:200]!r}",
-    )
+        "", kind="not_openai", detail=f"Content-Type {content_type!r}: {body[:200]!r}"
+    ).with_code("remote.not_openai", host=host)
 
 
 # --- The pump: one HTTP stream, read on its own thread --------------------------------------
@@ -545,10 +497,8 @@ class Pump:
             log.exception("remote engine: the stream reader failed")
             self._put(
                 Failure(
-                    RemoteEngineError(
-                        f"Reading the answer from {endpoint.host} failed.",
-                        kind="protocol",
-                        detail=repr(exc),
+                    RemoteEngineError("", kind="protocol", detail=repr(exc)).with_code(
+                        "remote.read_failed", host=endpoint.host
                     )
                 )
             )
@@ -595,10 +545,11 @@ class Pump:
                     said = _error_message(data.encode()) or "an error"
                     self._put(
                         Failure(
-                            RemoteEngineError(
-                                f"{endpoint.name} ({endpoint.host}) stopped with an error: {said}",
-                                kind="server",
-                                detail=data[:500],
+                            RemoteEngineError("", kind="server", detail=data[:500]).with_code(
+                                "remote.server_error",
+                                name=endpoint.name,
+                                host=endpoint.host,
+                                said=said,
                             )
                         )
                     )
@@ -625,15 +576,8 @@ class Pump:
         endpoint = self._endpoint
         if understood:
             return RemoteEngineError(
-                f"{endpoint.host} started sending data Hearth cannot read in the middle of the "
-                "answer. What arrived is kept.",
-                kind="protocol",
-                detail=detail,
-                end_state="interrupted",
-            )
-        return RemoteEngineError(
-            f"{endpoint.host} answered, but not the way an OpenAI-compatible server does. Check "
-            "the address and the server kind in Settings › Engines.",
-            kind="not_openai",
-            detail=detail,
+                "", kind="protocol", detail=detail, end_state="interrupted"
+            ).with_code("remote.garbled", host=endpoint.host)
+        return RemoteEngineError("", kind="not_openai", detail=detail).with_code(
+            "remote.not_openai", host=endpoint.host
         )

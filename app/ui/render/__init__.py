@@ -6,12 +6,14 @@ From pure to Qt:
   strikethrough) with raw HTML disabled, because model output is untrusted. Every style is
   inline, so the HTML looks right wherever it is inserted. Code is highlighted by Pygments
   under a header with the language and a ``hearth-copy:N`` link (``N`` indexes
-  :func:`copyable_code_blocks`). Text the parser would take long over (a huge paragraph) is
-  shown as plain text instead; see ``markdown.MAX_MARKDOWN_BLOCK_CHARS``.
-* ``math_syntax``: the ``$…$`` / ``\\[…\\]`` rules, linear in the paragraph.
-* ``math_layout`` and ``math_html``: ziamath lays a formula out as SVG; a formula the math
-  font cannot draw becomes readable Unicode; one too long or nested too deep for either is
-  shown as its source. A ``hearth-math:`` URL carries everything needed to draw it again.
+  :func:`copyable_code_blocks`).
+* ``math_syntax``: the ``$…$`` / ``\\[…\\]`` rules, linear in the paragraph (thousands of
+  ``$`` signs cost n log n).
+* ``math_layout`` and ``math_html``: ziamath lays a formula out as SVG, within limits on
+  depth, length, layout time per render and across renders, and images per paragraph;
+  past them a formula becomes readable Unicode, and one too long or deep even for that
+  is shown as its source. Nothing in a formula can raise out of the renderer. A
+  ``hearth-math:`` URL carries everything needed to draw a formula again.
 * ``streaming`` (:class:`IncrementalRenderer`): finished blocks rendered once, only the open
   tail again, with a size cap, so one update costs the same at 1k and at 1M characters.
 * ``images`` (:func:`math_image`, :func:`register_math_resources`): Qt's SVG renderer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from app.ui.render.math_html import _has_uncovered, _math_html
 from app.ui.render.math_layout import MathBudget
 from app.ui.render.math_syntax import _math_block_rule, _math_inline_rule
 from app.ui.render.theme import RenderTheme
+
+log = logging.getLogger(__name__)
 
 COPY_URL_SCHEME = "hearth-copy"
 # Link schemes the view may open (after asking). Anything else is shown as plain text, so
@@ -296,8 +299,16 @@ def _render(
         "link_stack": [],
         "math": MathBudget(),
     }
-    html = _PARSER.render(text, env)
+    try:
+        html = _PARSER.render(text, env)
+    except Exception:  # last line of defence: model output must never make a chat unshowable
+        log.warning("markdown render failed; showing the text as it is", exc_info=True)
+        return _Rendered(html=_plain_html(text, theme), code_blocks=[])
     return _Rendered(html=html, code_blocks=env["code_blocks"])
+
+
+def _plain_html(text: str, theme: RenderTheme) -> str:
+    return f'<p style="white-space:pre-wrap; color:{theme.text_color}">{escapeHtml(text)}</p>\n'
 
 
 def render_markdown(text: str, theme: RenderTheme, *, code_index_start: int = 0) -> str:
