@@ -164,12 +164,17 @@ class _TimedEngine:
 
 def _timed_engine(model: Path, settings: Any, sink: list[float], cancel: Any) -> Any:
     from app.core.engines.llama import load_engine
+    from app.core.paths import app_paths
 
     engine = load_engine(
         model,
         n_ctx=settings.effective_context(),
         n_threads=settings.effective_threads(),
         cancel=cancel,
+        # As the app: flash attention from the settings, "auto" calibrated (and cached).
+        flash_attn=settings.flash_attention,
+        cache_type=settings.kv_cache_type,
+        calibration_file=app_paths().cache / "attention-calibration.json",
     )
     return _TimedEngine(engine, sink)
 
@@ -346,7 +351,16 @@ def heartbeat_child(model: Path, config: BenchConfig, threads: int) -> dict[str,
 
 # --- the chart -----------------------------------------------------------------------------
 
-_COLOURS = {"reference": "#1f77b4", "engine": "#2ca02c", "app": "#d62728"}
+_COLOURS = {
+    "reference": "#1f77b4",
+    "engine": "#2ca02c",
+    "app": "#d62728",
+    # The llama-bench anchor (app/core/bench_anchor.py): per build and flash attention.
+    "llama-bench FA0": "#000000",
+    "llama-bench FA1": "#9467bd",
+    "native FA0": "#ff7f0e",
+    "native FA1": "#8c564b",
+}
 
 
 def write_chart(series: dict[str, list[tuple[float, float]]], path: Path) -> None:
@@ -398,13 +412,16 @@ def write_chart(series: dict[str, list[tuple[float, float]]], path: Path) -> Non
     painter.rotate(-90)
     painter.drawText(QRectF(-60, -8, 120, 16), Qt.AlignmentFlag.AlignCenter, "tokens/s")
     painter.restore()
-    for index, (name, values) in enumerate(series.items()):
+    legend_x = plot.left() + 10
+    for name, values in series.items():
         colour = QColor(_COLOURS.get(name, "#555555"))
         painter.setPen(QPen(colour, 2))
         painter.setBrush(colour)
         for x, y in values:
             painter.drawEllipse(to_screen(x, y), 3, 3)
-        painter.drawText(QPointF(plot.left() + 10 + 110 * index, 20), f"● {name}")
+        label = f"● {name}"
+        painter.drawText(QPointF(legend_x, 20), label)
+        legend_x += painter.fontMetrics().horizontalAdvance(label) + 14
     painter.end()
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(str(path))

@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 DEEP_DEPTH: Final = 4096
 PROMPT_TOKENS: Final = 512
 GEN_TOKENS: Final = 64
+#: New tokens of a turn-2 follow-up, evaluated at DEEP_DEPTH (llama-bench pp32 -d 4096).
+TURN2_TOKENS: Final = 32
+#: The turn-2 TTFT target's allowance over llama.cpp's own time (issue 19).
+TURN2_SLACK_MS: Final = 30.0
 
 #: Targets from issue 19: (key, comparison, bound, description).
 ANCHOR_TARGETS: Final[tuple[tuple[str, str, float, str], ...]] = (
@@ -45,6 +49,7 @@ ANCHOR_TARGETS: Final[tuple[tuple[str, str, float, str], ...]] = (
     ("wheel_vs_native_tg", ">=", 0.95, "Shipped wheel / native build, tg"),
     ("wheel_vs_native_pp", ">=", 0.95, "Shipped wheel / native build, pp"),
     ("app_deep_ratio_vs_llama_bench", ">=", 1.0, "Hearth's deep/shallow over llama-bench's"),
+    ("turn2_ttft_vs_llama_bench_bound", "<=", 1.0, "Turn-2 TTFT at 4096 / llama-bench bound"),
 )
 
 
@@ -109,6 +114,24 @@ def anchor_figures(
     out["app_deep_ratio_vs_llama_bench"] = _ratio(
         out["app_deep_vs_shallow_tg"], out["llama_bench_deep_vs_shallow_tg"]
     )
+    # Turn 2 at 4096 history: llama.cpp's time for the new tokens at that depth, plus one
+    # decode, plus 30 ms is the most Hearth's TTFT may take.
+    pp_deep = best_speed(wheel, "pp", deep_depth)
+    out["llama_bench_pp_deep_tok_s"] = pp_deep
+    history = hearth.get("turn2_ttft_ms_by_history")
+    evaluated = hearth.get("turn2_evaluated_tokens_by_history")
+    key = str(deep_depth)
+    ttft = float(history[key]) if isinstance(history, Mapping) and key in history else math.nan
+    new_tokens = (
+        float(evaluated[key])
+        if isinstance(evaluated, Mapping) and key in evaluated
+        else float(TURN2_TOKENS)
+    )
+    bound = math.nan
+    if pp_deep > 0 and tg_deep > 0:
+        bound = new_tokens / pp_deep * 1000 + 1000 / tg_deep + TURN2_SLACK_MS
+    out["turn2_ttft_bound_ms"] = bound
+    out["turn2_ttft_vs_llama_bench_bound"] = _ratio(ttft, bound)
     # What flash attention does in llama-bench at each depth (>1: faster with it on).
     for depth, suffix in ((0, ""), (deep_depth, "_deep")):
         out[f"llama_bench_fa_on_vs_off_tg{suffix}"] = _ratio(
@@ -177,8 +200,9 @@ def run_anchor(
 ) -> AnchorRun:
     """Build llama-bench once per machine, then run it (wheel, and native if built).
 
-    Two invocations per build: pp512 at depth 0, and tg64 at depth 0 and ``deep_depth``,
-    each with flash attention off and on and an f16 cache (what Hearth uses by default).
+    Per build: pp512 at depth 0, and tg64 at depth 0 and ``deep_depth``, each with flash
+    attention off and on and an f16 cache (what Hearth uses by default); for the wheel
+    build also pp32 at ``deep_depth`` (the turn-2 TTFT bound).
     """
     if bench_dir is None:
         say("building llama-bench (once per machine; may take several minutes)")
@@ -199,6 +223,11 @@ def run_anchor(
                 bench_dir, build, model, threads=threads, n_prompt=0, n_gen=GEN_TOKENS,
                 depths=(0, deep_depth), repetitions=repetitions, cancel=cancel,
             )  # fmt: skip
+            if build == "wheel":  # the turn-2 bound: a few new tokens at depth
+                rows += anchor.run(
+                    bench_dir, build, model, threads=threads, n_prompt=TURN2_TOKENS, n_gen=0,
+                    depths=(deep_depth,), repetitions=repetitions, cancel=cancel,
+                )  # fmt: skip
         except anchor.AnchorError as exc:
             if cancel is not None and cancel.cancelled:
                 raise

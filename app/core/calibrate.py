@@ -335,3 +335,33 @@ def native_key(path: Path, n_threads: int) -> Callable[[], str]:
         return calibration_key(cpu_model_name(), cpu_variant(), fast_fingerprint(path), n_threads)
 
     return key
+
+
+def resolve_for_model(
+    path: Path,
+    mode: FlashAttnMode,
+    cache_type: CacheType,
+    *,
+    n_ubatch: int = 0,
+    n_threads: int | None = None,
+    calibration_file: Path | None = None,
+    cancel: CancelToken | None = None,
+) -> AttentionChoice:
+    """:func:`resolve_attention` for a model file, calibrating with llama.cpp if needed.
+
+    Without ``calibration_file`` "auto" follows the rule (no measuring).
+    """
+    if calibration_file is None or mode != "auto" or needs_flash_attn(cache_type):
+        return resolve_attention(mode, cache_type, n_ubatch=n_ubatch)
+    from app.core.engines.native import default_thread_count
+
+    threads = n_threads if n_threads and n_threads > 0 else default_thread_count()
+    return resolve_attention(
+        mode,
+        cache_type,
+        n_ubatch=n_ubatch,
+        cache=CalibrationCache(calibration_file),
+        key=native_key(path, threads),
+        measurer=native_measurer(path, n_threads=threads, cache_type=cache_type),
+        cancel=cancel,
+    )

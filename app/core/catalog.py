@@ -114,6 +114,9 @@ class CatalogEntry:
     default: bool
     sources: tuple[CatalogSource, ...]
     description: str = ""
+    #: "chat" (the model manager's models) or "embedding" (for the Library's vectors; see
+    #: app/core/knowledge). Entries without it are chat models.
+    role: Literal["chat", "embedding"] = "chat"
 
     @property
     def kv_bytes_per_token(self) -> int:
@@ -425,6 +428,10 @@ def _parse_entry(item: Any, index: int, problems: _Problems) -> CatalogEntry | N
         problems.add(where, "“default” must be true or false")
         default = False
     sources = _parse_sources(item.get("sources"), where, problems)
+    role = item.get("role", "chat")
+    if role not in ("chat", "embedding"):
+        problems.add(where, "“role” must be “chat” or “embedding”")
+        role = "chat"
     if len(problems.items) > before:
         return None
     return CatalogEntry(
@@ -444,6 +451,7 @@ def _parse_entry(item: Any, index: int, problems: _Problems) -> CatalogEntry | N
         default=default,
         sources=tuple(sources),
         description=text("description", required=False, default=""),
+        role=role,
     )
 
 

@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO, get_args
 
-from app.core.atomic import fsync_directory, write_text_atomic
+from app.core.atomic import PRIVATE_FILE_MODE, fsync_directory, write_text_atomic
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.core.errors import DiskFullError, HearthError
 from app.core.store import ChatStore, Rating, StoredMessage
@@ -357,7 +357,8 @@ class DatasetWriter:
             handle.close()
             self._file = None
             if os.name == "posix":
-                self._tmp.chmod(0o644)
+                # The user's own chats, like a chat export: private until they share it.
+                self._tmp.chmod(PRIVATE_FILE_MODE)
             self._tmp.replace(self.path)
             fsync_directory(self.out_dir)
         except OSError as exc:

@@ -200,6 +200,11 @@ def _prompt(number: int, messages: tuple[ChatMessage, ...], system: str) -> Prom
 # --- The ledger -------------------------------------------------------------------------------
 
 
+def _own_file(path: str, flags: int) -> int:
+    """Open without following a link (a race with the check in Ledger), private (0600)."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o600)
+
+
 class Ledger:
     """Finished prompts, one JSON line each, appended and fsynced: the run's memory.
 
@@ -212,6 +217,13 @@ class Ledger:
         self.done: set[str] = set()
         header = {"hearth_generate": _LEDGER_VERSION, **settings}
         good_bytes = 0
+        if self.path.is_symlink():
+            # In a shared output folder, a ledger planted as a link to another file would
+            # have that file cut short ("a torn last line") and appended to.
+            raise DatasetError(
+                f"{self.path} is a symbolic link; Hearth does not write its run log through "
+                "links. Choose an output folder of your own."
+            )
         if self.path.exists():
             with self.path.open("rb") as handle:
                 for index, raw in enumerate(handle):
@@ -233,9 +245,15 @@ class Ledger:
                     good_bytes += len(raw)
             if good_bytes < self.path.stat().st_size:
                 log.warning("ledger %s: cut a torn last line", self.path)
-                with self.path.open("r+b") as handle:
+                with open(self.path, "r+b", opener=_own_file) as handle:
                     handle.truncate(good_bytes)
-        self._handle = self.path.open("ab")
+        try:
+            self._handle = open(self.path, "ab", opener=_own_file)  # noqa: SIM115 - kept open
+        except OSError as exc:
+            raise DatasetError(
+                f"The run log {self.path} cannot be written: {exc.strerror or exc}.",
+                detail=repr(exc),
+            ) from exc
         if good_bytes == 0:
             self._append(header)
 

@@ -12,10 +12,16 @@ The sink is called on the host thread with ``(job_id, event)``: the ``TurnEvent`
 must never block: they run between tokens on the thread that generates them.
 
 State listeners are told whenever the status, the queue length, the running job or the
-engine changes; they run on whichever thread made the change (the host thread or a caller
-of ``submit_*``/``close``), one at a time and in order, so they too must be quick, must
-never block (waiting on a job or a ``call`` from a listener would deadlock) and must not
-call back into the host while holding locks of their own.
+engine changes. They run on the thread that made the change (the host thread or a caller
+of ``submit_*``/``close``), one thread at a time, and that thread goes on only once they
+have run. Each snapshot carries a ``version`` that grows with every change; snapshots are
+delivered in version order (a change already covered by a newer delivered snapshot is not
+delivered again), so the last state a listener sees is always the current one. A listener
+that forwards states to another thread (e.g. a Qt signal, which is direct from that thread
+and queued from others) should drop any snapshot whose version is not newer than the last
+one it kept. Listeners must be quick, must never block (waiting on a job or a ``call`` from
+a listener would deadlock) and must not call back into the host while holding locks of
+their own.
 """
 
 from __future__ import annotations
@@ -151,6 +157,9 @@ class HostState:
     job_id: int | None = None
     origin: Origin | None = None
     kind: JobKind | None = None
+    #: Grows with every change; a listener receiving states through a queue keeps the
+    #: newest. Not part of equality: two snapshots of the same state compare equal.
+    version: int = field(default=0, compare=False)
 
 
 # --- Jobs ---------------------------------------------------------------------------------
@@ -236,8 +245,14 @@ class EngineHost:
         self._status: HostStatus = "idle"
         self._closing = False
         self._listeners: list[Callable[[HostState], None]] = []
-        # Serialises notifications, so a listener never sees an older state after a newer.
-        self._notify_lock = threading.RLock()
+        # State versions (see _notify): bumped on every change, and the last one delivered.
+        # One thread delivers at a time (under _notify_lock), so listeners never see an
+        # older state after a newer one; _delivering is that thread, so that a listener
+        # calling back into the host cannot start a nested round inside the outer one.
+        self._version = 0
+        self._delivered = 0
+        self._notify_lock = threading.Lock()
+        self._delivering: threading.Thread | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -423,21 +438,45 @@ class EngineHost:
             job_id=running.job.id if running is not None else None,
             origin=running.job.origin if running is not None else None,
             kind=running.job.kind if running is not None else None,
+            version=self._version,
         )
 
     def _info_locked(self) -> EngineInfo | None:
         return self._engine_info if self._engine is not None else None
 
     def _notify(self) -> None:
+        """Tell the listeners that the state changed (call after every change).
+
+        Every change bumps the version under ``_lock``; deliveries happen one thread at a
+        time under ``_notify_lock``, each of the newest snapshot, and only while it is newer
+        than the last one delivered. So listeners see snapshots strictly in version order,
+        the last one is the current state, and the changing thread goes on only once its
+        change has been delivered (the host thread announces "busy" before a job runs). A
+        listener that calls back into the host (a nested change on the delivering thread)
+        only bumps the version: the outer loop delivers it after the current round, instead
+        of a nested round after which the rest of the outer, older round would follow.
+        """
+        with self._lock:
+            self._version += 1
+        if self._delivering is threading.current_thread():
+            return
         with self._notify_lock:
-            with self._lock:
-                state = self._state_locked()
-                listeners = list(self._listeners)
-            for listener in listeners:
-                try:
-                    listener(state)
-                except Exception:
-                    log.exception("a host state listener failed")
+            self._delivering = threading.current_thread()
+            try:
+                while True:
+                    with self._lock:
+                        if self._delivered == self._version:
+                            return
+                        self._delivered = self._version
+                        state = self._state_locked()
+                        listeners = list(self._listeners)
+                    for listener in listeners:
+                        try:
+                            listener(state)
+                        except Exception:
+                            log.exception("a host state listener failed")
+            finally:
+                self._delivering = None
 
     def _emit(self, pending: _Pending, event: HostEvent) -> None:
         sink = pending.job._sink

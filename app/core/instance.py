@@ -41,6 +41,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -52,6 +53,7 @@ from typing import IO, Literal
 
 import psutil
 
+from app.core.atomic import PRIVATE_DIR_MODE
 from app.core.errors import ErrorArg, HearthError, english
 
 log = logging.getLogger(__name__)
@@ -349,7 +351,41 @@ def socket_path(data_dir: Path) -> Path:
     digest = hashlib.sha256(f"{user}\0{resolved}".encode()).hexdigest()[:16]
     runtime = os.environ.get("XDG_RUNTIME_DIR", "").strip()
     base = Path(runtime) if runtime and Path(runtime).is_dir() else Path(tempfile.gettempdir())
-    return base / f"hearth-{user}-{digest}.sock"
+    # A per-user folder, not a bare name in a shared temp folder: see secure_socket_dir.
+    return base / f"hearth-{user}" / f"hearth-{digest}.sock"
+
+
+def secure_socket_dir(path: Path) -> bool:
+    """Whether the folder holding socket ``path`` is safe to listen or connect in.
+
+    The data folder is the user's own. The fallback folder lives in a shared temp folder
+    where any local user could create it first (or a symlink by its name) to plant a
+    socket that answers a second launch, or to keep the app from listening. So it is made
+    0700 here and trusted only as a real directory that this user owns and nobody else
+    can enter.
+    """
+    if path.name == SOCKET_FILE_NAME or not hasattr(os, "getuid"):
+        return True
+    directory = path.parent
+    try:
+        with contextlib.suppress(FileExistsError):
+            directory.mkdir(mode=PRIVATE_DIR_MODE)
+        st = os.lstat(directory)
+    except OSError as exc:
+        log.warning("hand-over: cannot make the socket folder %s: %s", directory, exc)
+        return False
+    if (
+        not stat.S_ISDIR(st.st_mode)
+        or st.st_uid != os.getuid()
+        or st.st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    ):
+        log.warning(
+            "hand-over: %s is not a private folder of this user (another user or program "
+            "made it); the window hand-over is off",
+            directory,
+        )
+        return False
+    return True
 
 
 def request_activation(
@@ -366,7 +402,10 @@ def request_activation(
     """
     if not channel_supported():
         return False
-    path = str(socket_path(data_dir))
+    planned = socket_path(data_dir)
+    if not secure_socket_dir(planned):
+        return False
+    path = str(planned)
     deadline = clock() + timeout_s
     while True:
         remaining = deadline - clock()

@@ -44,7 +44,7 @@ from app.core.chat import (
 from app.core.engines.base import EngineInfo
 from app.core.errors import HearthError
 from app.core.host import HostEvent, Job, JobFailed, Origin
-from app.core.knowledge.context import Attachment, PreparedInput, prepare_user_input
+from app.core.knowledge.context import Attachment, PreparedInput, prepare_fitted
 from app.core.knowledge.index import StoredChunk
 from app.core.session_events import (
     BusyError,
@@ -92,6 +92,9 @@ log = logging.getLogger(__name__)
 
 #: The growing answer is saved at most this often (a kill -9 loses at most this much).
 SAVE_INTERVAL_S = 1.0
+
+#: How long a question with files waits for the engine to count its tokens (else a bound).
+MEASURE_TIMEOUT_S = 5.0
 
 #: A summary needs little deliberation: its thinking is capped so it arrives quickly.
 SUMMARY_THINKING_BUDGET = 512
@@ -302,14 +305,32 @@ class ChatSession:
         engine = self.host.state.engine
         options = self.options(self.conversation_id)
         n_ctx = engine.n_ctx if engine is not None and engine.n_ctx else 4096
-        return prepare_user_input(
+        params = options.params
+
+        def measure(content: str) -> int | None:
+            """The real prompt tokens of the user message, by the engine's tokenizer."""
+            call = getattr(self.host, "call", None)
+            if call is None:
+                return None
+            request = TurnRequest(messages=(ChatMessage("user", content),), params=params)
+            try:
+                future = call(lambda eng: eng.count_tokens(request) if eng is not None else None)
+                counted = future.result(timeout=MEASURE_TIMEOUT_S)
+            except Exception:  # busy host, closed, no tokenizer: fall back to a bound
+                log.info("could not count the prompt's tokens; using a safe bound")
+                return None
+            return int(counted) if counted is not None else None
+
+        return prepare_fitted(
             text,
             attachments=attachments,
             sources=sources,
             # R1 templates drop earlier reasoning, so only the contents count.
             history=[message.content for message in path],
             n_ctx=n_ctx,
-            reserve_answer=min(options.params.max_tokens, max(256, n_ctx // 4)),
+            # The engine keeps this much free for the answer (see LlamaEngine.answer_reserve).
+            reserve_answer=min(max(256, min(params.max_tokens, n_ctx // 4)), n_ctx // 2),
+            measure=measure,
         )
 
     def regenerate(self, message_id: str) -> TurnStarted:
@@ -700,9 +721,12 @@ class ChatSession:
             question = self.store.get_message(turn.user_message_id)
         except HearthError:
             return
-        sources = (question.provenance or {}).get("sources")
-        if sources:
-            extra["sources"] = sources
+        carried = question.provenance or {}
+        if carried.get("sources"):
+            extra["sources"] = carried["sources"]
+        if carried.get("sources") or carried.get("attachments"):
+            # What the files and sources took of the context (the meter shows it).
+            extra["source_tokens"] = carried.get("source_tokens", 0)
 
     def _end_summary(
         self,

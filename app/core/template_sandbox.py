@@ -252,7 +252,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             ):
                 _check_format_string(bound)
             check_arguments(getattr(__obj, "__name__", "call"), (bound, *args, *kwargs.values()))
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if __obj is not _counted:
+            _check_result(getattr(__obj, "__name__", "call"), result)
+        return result
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _tick()
@@ -261,6 +264,22 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def getitem(self, obj: Any, argument: Any) -> Any:
         _tick()
         return super().getitem(obj, argument)
+
+
+def _check_result(what: str, result: Any) -> None:
+    """After each call or filter: the clock, and the size of what it made.
+
+    A few calls into C can each run for a while and make a huge list (``s.splitlines()`` on
+    a 30M-character string: half a second, 250 MB) while taking too few steps for
+    :meth:`_Budget.tick` to look at the clock; kept with ``set``, a dozen of them would
+    exhaust memory without ever being printed. So each result is sized when it is made,
+    and the deadline is checked after every call rather than every 256 steps.
+    """
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check()
+    if value_size(result) > MAX_VALUE_SIZE:
+        raise TemplateLimitError(f"{what}: result too large")
 
 
 def _finalize(value: Any) -> Any:
@@ -308,12 +327,15 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         if name == "format" and args and isinstance(args[0], str):
             _check_percent_format(args[0])
         if pass_arg is _PassArg.context:
-            return func(context, *args, **kwargs)
-        if pass_arg is _PassArg.eval_context:
-            return func(context.eval_ctx, *args, **kwargs)
-        if pass_arg is _PassArg.environment:
-            return func(context.environment, *args, **kwargs)
-        return func(*args, **kwargs)
+            result = func(context, *args, **kwargs)
+        elif pass_arg is _PassArg.eval_context:
+            result = func(context.eval_ctx, *args, **kwargs)
+        elif pass_arg is _PassArg.environment:
+            result = func(context.environment, *args, **kwargs)
+        else:
+            result = func(*args, **kwargs)
+        _check_result(name, result)
+        return result
 
     # functools.wraps copied the original's jinja_pass_arg; the wrapper takes the context.
     guarded.jinja_pass_arg = _PassArg.context  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 #: Request bodies larger than this get 413 (a 32k-token conversation is far smaller).
 DEFAULT_MAX_BODY = 4 << 20
+#: Seconds a client has to send a request body once its headers are in (then 408).
+BODY_TIMEOUT_S = 30.0
 #: API turns waiting or running at once before new ones get 429.
 DEFAULT_MAX_API_JOBS = 8
 RETRY_AFTER_BUSY = "2"
@@ -357,11 +359,23 @@ def _context(request: Request) -> ApiContext:
 async def _read_json(request: Request, limit: int) -> Any:
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise body_too_large(limit)
-        chunks.append(chunk)
+    try:
+        # A body trickled in slowly would hold a connection (and its slot) for ever.
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise body_too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError as exc:
+        raise ApiError(
+            408,
+            f"The request body did not arrive within {BODY_TIMEOUT_S:g} seconds.",
+            code="request_timeout",
+            headers={"Connection": "close"},
+        ) from exc
+    except ClientDisconnect as exc:  # gone mid-body: nobody to answer, nothing to log loudly
+        raise ApiError(400, "The client went away.", code="client_disconnected") from exc
     request.scope["hearth.log"]["bytes_in"] = size
     try:
         return json.loads(b"".join(chunks))

@@ -67,12 +67,16 @@ class ApiServer:
         """Listen and serve; returns the address. Raises ServerStartError if it cannot."""
         import uvicorn
 
+        from app.server.protocol import BoundedH11Protocol
+
         if self.running:
             return self.address
         config = uvicorn.Config(
             build_app(self.context),
             host=self.options.host,
             port=self.options.port,
+            # h11 with a deadline on request heads: slow clients cannot hold connections.
+            http=BoundedH11Protocol,
             lifespan="off",
             log_config=None,
             access_log=False,

@@ -84,6 +84,9 @@ class ApiError(Exception):
 def error_body(
     message: str, *, type_: str, code: str | None = None, param: str | None = None
 ) -> dict[str, Any]:
+    # Messages may quote the client's input (an unknown model's name); a lone surrogate in
+    # it would make the JSON answer itself unencodable (a 500 instead of this error).
+    message = message.encode("utf-8", "backslashreplace").decode("utf-8")
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -181,17 +184,31 @@ def _messages(raw: Any) -> tuple[ChatMessage, ...]:
                 param=f"messages[{index}]",
                 code="unsupported_field",
             )
-        text = _content_text(item.get("content"), index)
+        text = _unicode(_content_text(item.get("content"), index), f"messages[{index}].content")
         reasoning = item.get("reasoning_content") or ""
         if not isinstance(reasoning, str):
             raise bad_request(
                 f"'messages[{index}].reasoning_content' must be a string.",
                 param=f"messages[{index}].reasoning_content",
             )
+        _unicode(reasoning, f"messages[{index}].reasoning_content")
         messages.append(ChatMessage(role, text, reasoning))
     if all(m.role == "system" for m in messages):
         raise bad_request("'messages' needs at least one user message.", param="messages")
     return tuple(messages)
+
+
+def _unicode(text: str, param: str) -> str:
+    """``text`` if it is valid Unicode. JSON can spell a lone surrogate (``"\\ud800"``),
+    which no tokenizer can encode: refused here, not a 500 from the engine later."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise bad_request(
+            f"'{param}' is not valid Unicode (it holds a lone surrogate at {exc.start}).",
+            param=param,
+        ) from exc
+    return text
 
 
 def _stop(raw: Any) -> tuple[str, ...]:
@@ -206,7 +223,7 @@ def _stop(raw: Any) -> tuple[str, ...]:
         raise bad_request(
             f"Each 'stop' sequence must be 1 to {MAX_STOP_LENGTH} characters.", param="stop"
         )
-    return tuple(values)
+    return tuple(_unicode(v, "stop") for v in values)
 
 
 def _refuse_unsupported(body: dict[str, Any]) -> None:

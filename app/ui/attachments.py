@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QWidget
 from app.core.cancel import CancelToken, ProgressCallback
 from app.core.knowledge.context import Attachment
 from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES, extract_file
+from app.ui.plain import plain_tooltip
 from app.workers.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class AttachmentChip(QToolButton):
         self.attachment = attachment
         self.setObjectName("attachmentChip")
         self.setText(f"{attachment.name} · {_size_text(attachment.size)}  ×")
-        self.setToolTip(self.tr("Remove %1").replace("%1", attachment.name))
+        self.setToolTip(plain_tooltip(self.tr("Remove %1").replace("%1", attachment.name)))
         self.setAccessibleName(self.tr("Attached file %1").replace("%1", attachment.name))
         self.setAutoRaise(True)
 

@@ -36,8 +36,8 @@ from app.ui.plain import PlainLabel
 
 #: A long chat opens with only its newest messages built (a screenful plus a margin);
 #: older ones are built LAZY_BATCH at a time when the user scrolls near the top.
-LAZY_TAIL = 12
-LAZY_BATCH = 8
+LAZY_TAIL = 8
+LAZY_BATCH = 4
 #: Older messages are built when the view is within this many viewport heights of the top.
 LAZY_MARGIN_SCREENS = 1.0
 

@@ -92,6 +92,7 @@ class ChatController(QObject):
         self._wake.connect(lambda: self._batch.isActive() or self._batch.start())
         self.presenter = ChatPresenter(view, self.describe_stats)
         self._generating = False
+        self._closed = False
         view.regenerate_requested.connect(self.regenerate)
         view.continue_requested.connect(self.continue_answer)
         view.delete_requested.connect(self.delete_message)
@@ -162,7 +163,11 @@ class ChatController(QObject):
             return False
         if not had_chat:
             self.conversation_changed.emit(self.conversation_id)
-        self.view.add_user_message(started.user_message_id, text)
+        shown = text
+        if attachments or sources:
+            # The stored question carries its files (R1's format): the view shows them.
+            shown = self.store.get_message(started.user_message_id).content
+        self.view.add_user_message(started.user_message_id, shown)
         self._show_started(started)
         self.presenter.start(started, self.view.add_assistant_message(started.message_id))
         self.conversations_changed.emit()
@@ -236,6 +241,11 @@ class ChatController(QObject):
         """Keep the live answer as interrupted; called before the app exits."""
         self._batch.stop()
         self.session.close()
+        # Events still queued (the interrupted end included) must not reach widgets or a
+        # store that the caller is about to close.
+        self._closed = True
+        with self._inbox_lock:
+            self._inbox = []
 
     # --- per-chat sampling ---
     def chat_overrides(self) -> dict[str, Any] | None:
@@ -310,6 +320,8 @@ class ChatController(QObject):
     def _drain(self) -> None:
         with self._inbox_lock:
             events, self._inbox = self._inbox, []
+        if self._closed:
+            return
         shown_text = False
         for event in coalesced(events):
             if isinstance(event, TextAppended):

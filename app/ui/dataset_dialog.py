@@ -113,6 +113,7 @@ class DatasetDialog(QDialog):
         self.progress = QProgressBar(self)
         self.progress.setVisible(False)
         self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # errors may quote paths
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 

@@ -40,6 +40,7 @@ from app.core.knowledge.embed import Embedder
 from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES
 from app.core.knowledge.index import KnowledgeIndex, StoredChunk
 from app.ui.attachments import AttachmentBar
+from app.ui.plain import plain_tooltip
 from app.ui.sources_view import SourcesView
 from app.workers.tasks import TaskRunner
 
@@ -146,7 +147,7 @@ class LibraryPanel(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             state = Qt.CheckState.Checked if collection.name in keep else Qt.CheckState.Unchecked
             item.setCheckState(state)
-            item.setToolTip("\n".join(collection.roots))
+            item.setToolTip(plain_tooltip("\n".join(collection.roots)))
             self.collections.addItem(item)
             if collection.name == current:
                 self.collections.setCurrentItem(item)
@@ -305,8 +306,8 @@ class LibraryPanel(QWidget):
             return
         for row in bad:
             item = QTreeWidgetItem([Path(row.path).name, row.message])
-            item.setToolTip(0, row.path)
-            item.setToolTip(1, row.message)
+            item.setToolTip(0, plain_tooltip(row.path))  # paths and messages: literal text
+            item.setToolTip(1, plain_tooltip(row.message))
             self.bad_files.addTopLevelItem(item)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
@@ -333,14 +334,16 @@ class ChatKnowledge(QObject):
         store: Any,
         controller: Any,
         data_dir: Path | None = None,
-        embedder: Callable[[], Embedder | None] = lambda: None,
+        embedder: Callable[[], Embedder | None] | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.store = store
         self.controller = controller
         self.data_dir = data_dir
-        self.embedder = embedder
+        self.embedder = embedder or self._installed_embedder
+        self._embedder: Embedder | None = None
+        self._embedder_tried = False
         self.bar = AttachmentBar(parent=window)
         self.bar.failed.connect(self.error)
         self.sources = SourcesView(window)
@@ -360,6 +363,25 @@ class ChatKnowledge(QObject):
             data = self.data_dir or app_paths().ensure().data
             self._index = KnowledgeIndex.in_data_dir(data)
         return self._index
+
+    def _installed_embedder(self) -> Embedder | None:
+        """The catalog's embedding model once downloaded (loaded on first use), else None:
+        full-text search alone needs no model."""
+        if self._embedder is None and not self._embedder_tried:
+            self._embedder_tried = True
+            from app.core.knowledge.embed import LlamaEmbedder, installed_embedding_model
+            from app.core.paths import app_paths
+
+            found = installed_embedding_model(app_paths().models)
+            if found is not None:
+                path, query_prefix, passage_prefix = found
+                try:
+                    self._embedder = LlamaEmbedder(
+                        path, query_prefix=query_prefix, passage_prefix=passage_prefix
+                    )
+                except Exception:
+                    log.exception("the embedding model could not be loaded; full-text only")
+        return self._embedder
 
     def show_library(self) -> LibraryPanel:
         if self.panel is None:
@@ -435,8 +457,14 @@ class ChatKnowledge(QObject):
 
     def show_answer_sources(self, message: Any) -> None:
         provenance = getattr(message, "provenance", None) or {}
-        sources = provenance.get("sources") if isinstance(provenance, Mapping) else None
-        self.sources.set_sources(sources if isinstance(sources, list) else [])
+        if not isinstance(provenance, Mapping):
+            provenance = {}
+        sources = provenance.get("sources")
+        tokens = provenance.get("source_tokens")
+        self.sources.set_sources(
+            sources if isinstance(sources, list) else [],
+            tokens=tokens if isinstance(tokens, int) else 0,
+        )
 
     def shutdown(self) -> None:
         self.bar.runner.shutdown(timeout_ms=2000)
@@ -445,3 +473,6 @@ class ChatKnowledge(QObject):
         if self._index is not None:
             self._index.close()
             self._index = None
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None

@@ -388,6 +388,9 @@ class MainWindow(QMainWindow):
 
     # --- actions ---
     def send_message(self, text: str) -> None:
+        if self.knowledge.bar.is_busy:
+            self.show_error(self.tr("Still reading the attached files; send again in a moment."))
+            return
         attachments, sources = self.knowledge.prepare(text)
         if self.controller.send(text, attachments=attachments, sources=sources):
             self.input.clear()

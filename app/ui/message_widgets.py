@@ -8,6 +8,7 @@ with a cursor; a huge answer is shown block by block across event-loop turns.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -239,6 +240,9 @@ class MessageWidget(QFrame):
         self.next_branch.setEnabled(index < count - 1)
 
 
+_SOURCE_NAME = re.compile(r"\[\d+\] ")
+
+
 class UserMessageWidget(MessageWidget):
     def __init__(self, message_id: MessageId, text: str, parent: QWidget | None = None) -> None:
         super().__init__(message_id, "user", parent)
@@ -246,7 +250,8 @@ class UserMessageWidget(MessageWidget):
         # chips above the question, and the question alone as the text.
         files, question = split_user_content(text)
         self.text = question
-        self.file_names = [name for name, _body in files]
+        # Numbered blocks ("[1] notes.md (line 3)") are Library sources, not attachments.
+        self.file_names = [name for name, _body in files if not _SOURCE_NAME.match(name)]
         if self.file_names:
             self.files_label = PlainLabel(self)
             self.files_label.setObjectName("userFiles")

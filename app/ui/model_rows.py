@@ -175,6 +175,8 @@ def build_rows(
     """The table's rows from the catalog, the last listing and a stat of each catalog file."""
     rows: list[ModelRow] = []
     for entry in catalog.models:
+        if entry.role != "chat":
+            continue  # embedding models serve the Library, not the chat (see docs/KNOWLEDGE.md)
         model = next((m for m in installed if m.entry is not None and m.entry.id == entry.id), None)
         disk = catalog_entry_state(entry, models_dir)
         if model is not None and not model.in_place and disk.state != "installed":

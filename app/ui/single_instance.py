@@ -27,6 +27,7 @@ from app.core.instance import (
     channel_supported,
     not_answering_message,
     request_activation,
+    secure_socket_dir,
     socket_path,
 )
 
@@ -75,10 +76,15 @@ class ActivationServer(QObject):
         return self._socket is not None
 
     def listen(self) -> bool:
-        if not channel_supported():
+        if not channel_supported() or not secure_socket_dir(self.path):
             return False
-        with contextlib.suppress(FileNotFoundError):
+        try:
             self.path.unlink()  # stale: its app was killed (we hold the lock now)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # not ours to remove: the hand-over is off, the app goes on
+            log.warning("single instance: cannot remove %s: %s", self.path, exc)
+            return False
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             server.bind(str(self.path))

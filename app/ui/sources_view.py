@@ -11,6 +11,8 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QToolButton, QVBoxLayout, QWidget
 
+from app.ui.plain import plain_tooltip
+
 Opener = Callable[[str], None]
 
 
@@ -55,7 +57,8 @@ class SourcesView(QWidget):
         self.sources: list[Mapping[str, Any]] = []
         self.set_sources([])
 
-    def set_sources(self, sources: Sequence[Mapping[str, Any]]) -> None:
+    def set_sources(self, sources: Sequence[Mapping[str, Any]], *, tokens: int = 0) -> None:
+        """Show ``sources``; ``tokens`` is what they took of the context (0: not shown)."""
         self.sources = list(sources)
         self.list.clear()
         for source in self.sources:
@@ -64,10 +67,13 @@ class SourcesView(QWidget):
             head = f"[{source.get('n', '?')}] {name}" + (f" · {where}" if where else "")
             snippet = " ".join(str(source.get("snippet", "")).split())[:240]
             item = QListWidgetItem(f"{head}\n{snippet}")
-            item.setToolTip(str(source.get("path", "")))
+            item.setToolTip(plain_tooltip(str(source.get("path", ""))))
             item.setData(256, str(source.get("path", "")))  # Qt.UserRole
             self.list.addItem(item)
-        self.toggle.setText(self.tr("Sources (%1)").replace("%1", str(len(self.sources))))
+        title = self.tr("Sources (%1)").replace("%1", str(len(self.sources)))
+        if tokens:
+            title += " · " + self.tr("~%1 tokens of context").replace("%1", str(tokens))
+        self.toggle.setText(title)
         self.setVisible(bool(self.sources))
         if not self.sources:
             self.toggle.setChecked(False)

@@ -147,6 +147,8 @@ class InferenceClient(QObject):
         self._model_info: Any = None
         self._relayed.connect(self._on_relayed)
         self._state_relayed.connect(self._on_state)
+        # The newest host state version relayed; see _on_state.
+        self._state_version = 0
         self._unsubscribe = self._host.add_state_listener(self._relay_state)
         self._running = True
 
@@ -288,6 +290,12 @@ class InferenceClient(QObject):
 
     @Slot(object)
     def _on_state(self, state: HostState) -> None:
+        # States from the host thread arrive queued, but one from a submit on this thread
+        # arrives at once, and may overtake an older one still in the queue: keep only
+        # newer versions, so the last state shown is the host's current one.
+        if state.version <= self._state_version:
+            return
+        self._state_version = state.version
         self.host_state_changed.emit(state)
 
     @Slot(int, object)

@@ -103,7 +103,22 @@ def test_run_anchor_runs_pp_and_tg_per_build_and_keeps_a_failed_build_apart(
     assert calls == [
         ("wheel", 512, 0, (0,)),
         ("wheel", 0, 64, (0, 4096)),
+        ("wheel", 32, 0, (4096,)),
         ("native", 512, 0, (0,)),
     ]
-    assert len(run.rows["wheel"]) == 2
+    assert len(run.rows["wheel"]) == 3
     assert "native" not in run.rows and "exit code 1" in run.errors["native"]
+
+
+def test_the_turn2_bound_is_new_tokens_at_depth_plus_one_decode_plus_30_ms() -> None:
+    rows = [*WHEEL, row("pp", 4096, False, 40.0, 32), row("pp", 4096, True, 32.0, 32)]
+    hearth = {
+        **HEARTH,
+        "turn2_ttft_ms_by_history": {"512": 500.0, "4096": 1200.0},
+        "turn2_evaluated_tokens_by_history": {"4096": 24.0},
+    }
+    figures = anchor_figures(hearth, rows)
+    bound = 24 / 40.0 * 1000 + 1000 / 11.5 + 30  # 600 + 87 + 30 ms
+    assert figures["turn2_ttft_bound_ms"] == pytest.approx(bound)
+    assert figures["turn2_ttft_vs_llama_bench_bound"] == pytest.approx(1200.0 / bound)
+    assert math.isnan(anchor_figures(HEARTH, rows)["turn2_ttft_vs_llama_bench_bound"])

@@ -6,6 +6,7 @@ loads the tiny generated model through ``load_local`` and streams a real turn.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,7 @@ from app.core.host import (
     is_terminal,
 )
 
-WAIT = 10.0  # seconds; a ceiling against hangs, never a timing assertion
+WAIT = 60.0  # seconds; a ceiling against hangs (the machine may be busy), never a timing
 
 
 def request(text: str = "hi") -> TurnRequest:
@@ -348,6 +349,121 @@ def test_state_listeners_see_busy_then_idle(host: EngineHost, fake: FakeEngine) 
     assert host.submit_turn(request("b"), None).wait(WAIT)
     assert host.call(lambda _engine: None).result(WAIT) is None
     assert len(states) == count
+
+
+class StateLog:
+    """A state listener that records every snapshot it is given, from any thread."""
+
+    def __init__(self) -> None:
+        self.states: list[HostState] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, state: HostState) -> None:
+        with self._lock:
+            self.states.append(state)
+
+    def last(self) -> HostState:
+        with self._lock:
+            return self.states[-1]
+
+    def versions(self) -> list[int]:
+        with self._lock:
+            return [s.version for s in self.states]
+
+
+def hold_the_host(host: EngineHost) -> tuple[threading.Event, threading.Event]:
+    """Queue a call that blocks the host thread; returns (started, release).
+
+    Once ``started`` is set the host thread has finished notifying that the call runs, and
+    no state changes until ``release``: the moment to compare what listeners saw last.
+    """
+    started, release = threading.Event(), threading.Event()
+
+    def block(_engine: Engine | None) -> None:
+        started.set()
+        release.wait(WAIT)
+
+    host.call(block)
+    return started, release
+
+
+def test_the_last_state_a_listener_sees_is_the_current_one_under_concurrent_submits(
+    fake: FakeEngine,
+) -> None:
+    # Many threads submit while the host thread starts and ends jobs: every change is
+    # notified from a different thread, and a stale snapshot delivered last would leave a
+    # listener (the window's status bar) showing "busy" or "idle" wrongly for good.
+    host = EngineHost(fake, max_queue=10_000)
+    log = StateLog()
+    # A first listener that computes a little widens the gap between taking a snapshot
+    # and recording it, where another thread's newer snapshot could overtake it.
+    host.add_state_listener(lambda _state: sum(range(3000)))
+    host.add_state_listener(log)
+    barrier = threading.Barrier(8)
+    jobs: list[object] = []
+
+    def submitter(index: int) -> None:
+        barrier.wait(WAIT)
+        for n in range(80):
+            if n % 2:
+                jobs.append(host.submit_turn(request(f"w{index} {n}"), None))
+            else:
+                jobs.append(host.call(lambda _engine: None))
+
+    # Switch threads as often as the interpreter can, so a snapshot taken on one thread
+    # is often delivered after another thread's newer one, if nothing orders them.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=submitter, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+            assert not thread.is_alive()
+        started, release = hold_the_host(host)
+        assert started.wait(WAIT)
+        # Every submit has returned and the host thread is parked in the call: nothing
+        # changes now, and every notification has been delivered.
+        current = host.state
+        assert current.status == "busy" and current.kind == "call"
+        assert log.last() == current
+        assert log.last().version == current.version
+        versions = log.versions()
+        assert versions == sorted(set(versions)), "a listener saw an older state after a newer"
+        release.set()
+        assert wait_idle(host).status == "idle"
+    finally:
+        sys.setswitchinterval(switch_interval)
+        assert host.close(WAIT)
+
+
+def test_a_listener_that_submits_does_not_get_an_older_state_after_a_newer(
+    host: EngineHost,
+) -> None:
+    # The first listener queues a job when the host turns busy: that change is notified
+    # while the first round is still being delivered. The second listener must still end
+    # on the true state (busy, one queued), not on the snapshot taken before the submit.
+    submitted = threading.Event()
+
+    def submitter(state: HostState) -> None:
+        if state.status == "busy" and not submitted.is_set():
+            submitted.set()
+            host.call(lambda _engine: None)
+
+    log = StateLog()
+    host.add_state_listener(submitter)
+    host.add_state_listener(log)
+    started, release = hold_the_host(host)
+    try:
+        assert started.wait(WAIT) and submitted.is_set()
+        current = host.state
+        assert (current.status, current.queue_length) == ("busy", 1)
+        assert log.last() == current
+        versions = log.versions()
+        assert versions == sorted(set(versions))
+    finally:
+        release.set()
 
 
 def test_call_runs_on_the_host_thread_in_order(host: EngineHost, fake: FakeEngine) -> None:

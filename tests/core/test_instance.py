@@ -350,3 +350,72 @@ def test_cli_write_commands_run_once_the_app_is_gone_and_readers_run_beside_it(
     assert "owns this data folder" not in err
     assert "does not exist" in err
     assert read_holder(data) is None  # and let go of the lock when it ended
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A short folder standing for the shared /tmp (AF_UNIX paths are short)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="hs-", dir="/tmp"))
+    folder.chmod(0o777)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@POSIX_ONLY
+def test_the_fallback_socket_sits_in_a_private_folder_of_this_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_tmp: Path
+) -> None:
+    shared = shared_tmp
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    deep = tmp_path / ("x" * 120)
+    path = socket_path(deep)
+    # Not a bare name in the shared folder, where anyone could create it first.
+    assert path.parent == shared / f"hearth-{os.getuid()}"
+    assert instance.secure_socket_dir(path)
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+@POSIX_ONLY
+@pytest.mark.parametrize("plant", ["symlink", "open_folder"])
+def test_a_socket_planted_in_the_shared_folder_is_never_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plant: str, shared_tmp: Path
+) -> None:
+    shared = shared_tmp
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))
+    deep = tmp_path / ("x" * 120)
+    path = socket_path(deep)
+    # Another local user got there first, with a folder (or a link to one) they control.
+    elsewhere = shared / "attacker"
+    elsewhere.mkdir()
+    if plant == "symlink":
+        path.parent.symlink_to(elsewhere, target_is_directory=True)
+    else:
+        path.parent.mkdir()
+        path.parent.chmod(0o777)
+        elsewhere = path.parent
+    connected = threading.Event()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as planted:
+        planted.bind(str(elsewhere / path.name))
+        planted.listen(1)
+        planted.settimeout(0.2)
+
+        def answer() -> None:
+            try:
+                connection, _ = planted.accept()
+            except OSError:
+                return
+            connected.set()
+            with connection:
+                connection.sendall(ACTIVATED)
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        assert not instance.secure_socket_dir(path)
+        assert not request_activation(deep, timeout_s=CHILD_TIMEOUT_S)
+        thread.join(CHILD_TIMEOUT_S)
+    assert not connected.is_set()

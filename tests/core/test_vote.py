@@ -111,7 +111,7 @@ def test_hostile_answers_are_bounded_and_never_raise(hostile: str) -> None:
     started = time.perf_counter()
     vote = ballot(0, hostile)
     # Generous ceiling: a regex or parse that went super-linear would take minutes.
-    assert time.perf_counter() - started < 5.0
+    assert time.perf_counter() - started < 30.0
     assert vote.key is None or len(vote.key) <= 400
 
 
@@ -125,5 +125,5 @@ def test_huge_number_is_compared_as_text() -> None:
 def test_fuzz_extraction_never_raises(text: str) -> None:
     started = time.perf_counter()
     vote = ballot(0, text)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 10.0  # a hang ceiling; a parse takes microseconds
     assert vote.raw is None or len(vote.raw) <= 200

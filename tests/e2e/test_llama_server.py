@@ -182,7 +182,7 @@ def test_stop_ends_a_real_stream_and_the_server_serves_the_next_turn(
             control.cancel()
     finished = events[-1]
     assert isinstance(finished, TurnFinished) and finished.reason == "stopped"
-    assert time.monotonic() - stopped_at < 2.0  # hang protection only
+    assert time.monotonic() - stopped_at < 30.0  # hang protection only (a busy machine)
     assert any(text(events))
     again = list(engine.stream_turn(ask(max_tokens=4), TurnControl()))
     assert isinstance(again[-1], TurnFinished) and again[-1].reason in ("finished", "length")

@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(
     reason="needs Chromium and chromedriver (apt-get install chromium chromium-driver)",
 )
 
-WAIT_S = 20
+WAIT_S = 60  # a hang ceiling: the machine may be busy
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +68,10 @@ class Served:
         return f"http://127.0.0.1:{self.server.port}/"
 
     def close(self) -> None:
-        assert self.server.stop(5.0)
-        assert self.host.close(5.0)
+        assert self.server.stop(30.0)
+        assert self.host.close(30.0)
 
-    def wait_idle(self, timeout: float = 5.0) -> bool:
+    def wait_idle(self, timeout: float = 60.0) -> bool:
         idle = threading.Event()
 
         def listener(state: HostState) -> None:
@@ -153,7 +153,7 @@ def test_stop_stops_the_generation(browser: Any, served_endless: Served) -> None
     wait_for(browser, lambda d: last_assistant(d).get_attribute("data-done") == "stopped")
     assert browser.find_element(By.ID, "status").text == "Stopped."
     # The browser hung up; the server cancelled the turn and the engine is free.
-    assert served_endless.wait_idle(5.0)
+    assert served_endless.wait_idle()
     assert browser.find_element(By.ID, "send").is_enabled()
 
 

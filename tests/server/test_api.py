@@ -65,7 +65,7 @@ def ask(text: str = "What is 2+2?", **extra: Any) -> dict[str, Any]:
 def post(live: Live, body: Any, **kwargs: Any) -> httpx.Response:
     headers = {**live.headers, **kwargs.pop("headers", {})}
     content = body if isinstance(body, bytes | str) else json.dumps(body)
-    return httpx.post(f"{live.url}{CHAT}", content=content, headers=headers, timeout=10, **kwargs)
+    return httpx.post(f"{live.url}{CHAT}", content=content, headers=headers, timeout=30, **kwargs)
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def assert_error(response: httpx.Response, status: int, code: str | None = None)
     return dict(error)
 
 
-def wait_idle(live: Live, timeout: float = 5.0) -> bool:
+def wait_idle(live: Live, timeout: float = 60.0) -> bool:
     idle = threading.Event()
 
     def listener(state: HostState) -> None:
@@ -181,7 +181,7 @@ def test_r1_sampling_defaults_reach_the_engine(live: Live, scripted_engine: Scri
 
 
 def test_health_needs_no_token(live: Live) -> None:
-    response = httpx.get(f"{live.url}/health", timeout=5)
+    response = httpx.get(f"{live.url}/health", timeout=30)
     assert response.status_code == 200 and response.json()["model_loaded"] is True
 
 
@@ -189,8 +189,8 @@ def test_health_needs_no_token(live: Live) -> None:
 def test_a_missing_or_wrong_token_gets_401(live: Live, header: str | None) -> None:
     headers = {"Authorization": header} if header else {}
     for response in (
-        httpx.get(f"{live.url}/v1/models", headers=headers, timeout=5),
-        httpx.post(f"{live.url}{CHAT}", json=ask(), headers=headers, timeout=5),
+        httpx.get(f"{live.url}/v1/models", headers=headers, timeout=30),
+        httpx.post(f"{live.url}{CHAT}", json=ask(), headers=headers, timeout=30),
     ):
         error = assert_error(response, 401, "invalid_api_key")
         assert error["type"] == "authentication_error"
@@ -202,22 +202,22 @@ def test_a_missing_or_wrong_token_gets_401(live: Live, header: str | None) -> No
 def test_a_foreign_host_header_is_refused(live: Live) -> None:
     # DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1.
     response = httpx.get(
-        f"{live.url}/v1/models", headers={**live.headers, "Host": "evil.example"}, timeout=5
+        f"{live.url}/v1/models", headers={**live.headers, "Host": "evil.example"}, timeout=30
     )
     assert_error(response, 403, "invalid_host")
-    page = httpx.get(f"{live.url}/", headers={"Host": "evil.example:80"}, timeout=5)
+    page = httpx.get(f"{live.url}/", headers={"Host": "evil.example:80"}, timeout=30)
     assert page.status_code == 403
 
 
 def test_another_site_is_refused_and_gets_no_cors(live: Live) -> None:
     headers = {**live.headers, "Origin": "https://evil.example"}
-    response = httpx.post(f"{live.url}{CHAT}", json=ask(), headers=headers, timeout=5)
+    response = httpx.post(f"{live.url}{CHAT}", json=ask(), headers=headers, timeout=30)
     assert_error(response, 403, "origin_not_allowed")
     assert "access-control-allow-origin" not in response.headers
     preflight = httpx.options(
         f"{live.url}{CHAT}",
         headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
-        timeout=5,
+        timeout=30,
     )
     assert preflight.status_code == 403
     assert "access-control-allow-origin" not in preflight.headers
@@ -225,7 +225,7 @@ def test_another_site_is_refused_and_gets_no_cors(live: Live) -> None:
 
 def test_the_own_page_origin_is_allowed(live: Live) -> None:
     headers = {**live.headers, "Origin": live.url}
-    response = httpx.get(f"{live.url}/v1/models", headers=headers, timeout=5)
+    response = httpx.get(f"{live.url}/v1/models", headers=headers, timeout=30)
     assert response.status_code == 200
     assert "access-control-allow-origin" not in response.headers  # same origin needs no CORS
 
@@ -234,16 +234,16 @@ def test_cors_for_allowed_origins_only(start_server: Callable[..., Live]) -> Non
     live = start_server(ScriptedEngine(), allowed_origins=frozenset({"http://localhost:3000"}))
     origin = {"Origin": "http://localhost:3000"}
     preflight = httpx.options(
-        f"{live.url}{CHAT}", headers={**origin, "Access-Control-Request-Method": "POST"}, timeout=5
+        f"{live.url}{CHAT}", headers={**origin, "Access-Control-Request-Method": "POST"}, timeout=30
     )
     assert preflight.status_code == 204
     assert preflight.headers["access-control-allow-origin"] == "http://localhost:3000"
     assert "authorization" in preflight.headers["access-control-allow-headers"]
-    response = httpx.get(f"{live.url}/v1/models", headers={**live.headers, **origin}, timeout=5)
+    response = httpx.get(f"{live.url}/v1/models", headers={**live.headers, **origin}, timeout=30)
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
     other = httpx.get(
-        f"{live.url}/v1/models", headers={**live.headers, "Origin": "http://x.test"}, timeout=5
+        f"{live.url}/v1/models", headers={**live.headers, "Origin": "http://x.test"}, timeout=30
     )
     assert other.status_code == 403
 
@@ -259,7 +259,7 @@ def test_a_body_over_the_limit_gets_413(start_server: Callable[..., Live]) -> No
         for i in range(0, len(data), 500):
             yield data[i : i + 500]
 
-    response = httpx.post(f"{live.url}{CHAT}", content=chunks(), headers=live.headers, timeout=5)
+    response = httpx.post(f"{live.url}{CHAT}", content=chunks(), headers=live.headers, timeout=30)
     assert_error(response, 413, "request_too_large")
 
 
@@ -295,15 +295,15 @@ def test_bad_input_reaches_the_sdk_as_bad_request(live: Live) -> None:
 
 def test_an_unknown_model_gets_404(live: Live) -> None:
     assert_error(post(live, {**ask(), "model": "gpt-4o"}), 404, "model_not_found")
-    response = httpx.get(f"{live.url}/v1/models/gpt-4o", headers=live.headers, timeout=5)
+    response = httpx.get(f"{live.url}/v1/models/gpt-4o", headers=live.headers, timeout=30)
     assert_error(response, 404, "model_not_found")
     with pytest.raises(openai.NotFoundError):
         sdk(live).chat.completions.create(model="nope", messages=[{"role": "user", "content": "x"}])
 
 
 def test_unknown_paths_and_methods_get_openai_errors(live: Live) -> None:
-    assert_error(httpx.get(f"{live.url}/v1/nothing", headers=live.headers, timeout=5), 404)
-    assert_error(httpx.get(f"{live.url}{CHAT}", headers=live.headers, timeout=5), 405)
+    assert_error(httpx.get(f"{live.url}/v1/nothing", headers=live.headers, timeout=30), 404)
+    assert_error(httpx.get(f"{live.url}{CHAT}", headers=live.headers, timeout=30), 405)
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -325,7 +325,7 @@ def test_a_conversation_the_engine_would_trim_gets_400(start_server: Callable[..
 def test_no_model_loaded_gets_503(start_server: Callable[..., Live]) -> None:
     live = start_server(None)
     assert_error(post(live, ask()), 503, "model_not_loaded")
-    assert httpx.get(f"{live.url}/v1/models", headers=live.headers, timeout=5).json()["data"] == []
+    assert httpx.get(f"{live.url}/v1/models", headers=live.headers, timeout=30).json()["data"] == []
 
 
 # --- queueing ---------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def _wait_queue(live: Live, length: int) -> None:
     unsubscribe = live.host.add_state_listener(listener)
     try:
         listener(live.host.state)
-        assert ready.wait(10), f"the queue never reached {length}"
+        assert ready.wait(60), f"the queue never reached {length}"
     finally:
         unsubscribe()
 
@@ -356,13 +356,13 @@ def test_too_many_api_requests_get_429_with_retry_after(
     worker = threading.Thread(target=lambda: first.append(post(live, ask())))
     worker.start()
     try:
-        assert engine.started.wait(10)
+        assert engine.started.wait(60)
         response = post(live, ask())
         assert_error(response, 429, "too_many_requests")
         assert int(response.headers["retry-after"]) > 0
     finally:
         gate.set()
-        worker.join(10)
+        worker.join(60)
     assert first[0].status_code == 200
 
 
@@ -374,7 +374,7 @@ def test_a_full_host_queue_gets_503_with_retry_after(start_server: Callable[...,
     workers = [threading.Thread(target=lambda: answered.append(post(live, ask()))) for _ in "ab"]
     try:
         workers[0].start()
-        assert engine.started.wait(10)  # the first runs
+        assert engine.started.wait(60)  # the first runs
         workers[1].start()
         _wait_queue(live, 1)  # the second waits: the queue is full
         response = post(live, ask())
@@ -384,7 +384,7 @@ def test_a_full_host_queue_gets_503_with_retry_after(start_server: Callable[...,
         gate.set()
         for worker in workers:
             if worker.is_alive() or worker.ident is not None:
-                worker.join(10)
+                worker.join(60)
     assert [r.status_code for r in answered] == [200, 200]
 
 
@@ -405,7 +405,7 @@ def test_two_clients_and_a_gui_turn_queue_in_order_unmixed(
             gui_done.set()
 
     live.host.submit_turn(user_turn("from the window"), gui_sink, origin="gui")
-    assert engine.started.wait(10)
+    assert engine.started.wait(60)
     results: dict[str, Any] = {}
 
     def client(name: str) -> None:
@@ -423,8 +423,8 @@ def test_two_clients_and_a_gui_turn_queue_in_order_unmixed(
         _wait_queue(live, position)  # A is queued before B is sent
     gate.set()
     for thread in threads:
-        thread.join(15)
-    assert gui_done.wait(10)
+        thread.join(60)
+    assert gui_done.wait(60)
     served = [r.messages[-1].content for r in engine.requests]
     assert served == ["from the window", "client A", "client B"]
     assert results == {
@@ -450,7 +450,7 @@ def test_a_client_that_disconnects_cancels_its_generation(
     live = start_server(ScriptedEngine(endless=True))
     seen = tee(live)
     with (
-        httpx.Client(timeout=10) as client,
+        httpx.Client(timeout=30) as client,
         client.stream(
             "POST", f"{live.url}{CHAT}", json=ask(stream=True), headers=live.headers
         ) as response,
@@ -461,11 +461,11 @@ def test_a_client_that_disconnects_cancels_its_generation(
         assert live.host.state.status == "busy"
         closed_at = time.monotonic()
         # Leaving the block closed the connection mid-stream.
-    assert wait_idle(live, 10.0)
+    assert wait_idle(live)
     elapsed = time.monotonic() - closed_at
     (events,) = seen.values()
     assert isinstance(events[-1], TurnFinished) and events[-1].reason == "stopped"
-    assert elapsed < 5.0  # hang protection only; the 200 ms target is a bench figure
+    assert elapsed < 30.0  # hang protection only; the 200 ms target is a bench figure
     # The engine is free for the next job.
     again = sdk(live).chat.completions.create(
         model=MODEL_ID, messages=[{"role": "user", "content": "x"}], max_tokens=8
@@ -479,7 +479,7 @@ def test_stopping_the_server_ends_streams_with_an_error_event(
     live = start_server(ScriptedEngine(endless=True))
     lines: list[str] = []
     with (
-        httpx.Client(timeout=10) as client,
+        httpx.Client(timeout=30) as client,
         client.stream(
             "POST", f"{live.url}{CHAT}", json=ask(stream=True), headers=live.headers
         ) as response,
@@ -490,7 +490,7 @@ def test_stopping_the_server_ends_streams_with_an_error_event(
         stopper = threading.Thread(target=live.server.stop)
         stopper.start()
         lines = [line for line in iterator if line.startswith("data: ")]
-    stopper.join(10)
+    stopper.join(60)
     assert not stopper.is_alive()
     assert lines and lines[-1] != "data: [DONE]"
     error = json.loads(lines[-1].removeprefix("data: "))["error"]
@@ -534,7 +534,7 @@ def test_the_network_log_has_requests_but_no_text(live: Live) -> None:
     sdk(live).chat.completions.create(
         model=MODEL_ID, messages=[{"role": "user", "content": "secret question"}]
     )
-    httpx.get(f"{live.url}/v1/models", timeout=5)  # no token: refused, and logged
+    httpx.get(f"{live.url}/v1/models", timeout=30)  # no token: refused, and logged
     live.server.stop()
     entries = live.records
     assert entries[0].method == "START" and entries[-1].method == "STOP"

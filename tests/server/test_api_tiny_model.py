@@ -34,8 +34,8 @@ def tiny_live(tiny_model_f32: Path) -> Iterator[Live]:
     server.start()
     live = Live(server, host, None, [])
     yield live
-    assert server.stop(5.0)
-    assert host.close(5.0)
+    assert server.stop(30.0)
+    assert host.close(30.0)
 
 
 def model_id(live: Live) -> str:
@@ -172,14 +172,16 @@ def test_hanging_up_frees_the_engine(tiny_live: Live) -> None:
     unsubscribe = tiny_live.host.add_state_listener(listener)
     listener(tiny_live.host.state)
     try:
-        assert idle.wait(10)
+        assert idle.wait(60)  # a hang ceiling; a turn left running would fill the context
     finally:
         unsubscribe()
     events = seen[max(seen)]
     finished = events[-1]
     assert isinstance(finished, TurnFinished)
-    # Either the hang-up stopped it, or (a tiny random model) it had already ended.
-    assert finished.reason == "stopped" or finished.stats.generated_tokens < TINY_N_CTX
+    # Either the hang-up stopped it, or (a tiny random model) it had already ended by
+    # itself. A turn the hang-up did not stop runs on until the context is full: "length".
+    # (Comparing generated_tokens with TINY_N_CTX could never fail: the prompt takes room.)
+    assert finished.reason in ("stopped", "finished"), finished
     again = client(tiny_live).chat.completions.create(
         model=model_id(tiny_live),
         messages=[{"role": "user", "content": "hi"}],

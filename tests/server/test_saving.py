@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -10,11 +11,15 @@ import pytest
 
 from app.core.host import EngineHost
 from app.core.paths import AppPaths
+from app.core.settings import Settings
 from app.core.store import ChatOps, ChatStore
+from app.server.auth import load_or_create_token
 from app.server.routes import ServerOptions
 from app.server.runner import ApiServer
 from app.server.saving import ChatSaver
+from app.server.switch import LocalApi
 from tests.server.conftest import MODEL_ID, TOKEN, Live, ScriptedEngine
+from tests.server.test_switch import free_port
 
 
 @pytest.fixture
@@ -77,12 +82,24 @@ def test_a_streamed_saved_chat_that_is_cut_off_keeps_its_end_state(
     assert answer.content == text and answer.state == "length"
 
 
-def test_api_chats_are_not_saved_by_default(
-    start_server: Callable[..., Live], store: ChatStore
-) -> None:
-    live = start_server(ScriptedEngine())
-    client(live).chat.completions.create(model=MODEL_ID, messages=MESSAGES)
-    assert store.list_conversations() == []
+def test_api_chats_are_not_saved_by_default(isolated_app_dirs: AppPaths, store: ChatStore) -> None:
+    # Through the window's switch, wired as the app wires it (with the chat store), and the
+    # default settings with only the API turned on. (A bare ApiServer has no saver at all,
+    # so an empty chat list there would prove nothing.) Turning saving on must then save:
+    # the same harness can see a saved chat.
+    host = EngineHost(ScriptedEngine())
+    api = LocalApi(host, isolated_app_dirs.config, store=store)
+    on = replace(Settings(), api_enabled=True, api_port=free_port())
+    try:
+        for save_chats, saved in ((on.api_save_chats, 0), (True, 1)):
+            address = api.apply(replace(on, api_save_chats=save_chats))
+            token = load_or_create_token(isolated_app_dirs.config)
+            sdk = openai.OpenAI(base_url=f"{address}/v1", api_key=token, max_retries=0)
+            sdk.chat.completions.create(model=MODEL_ID, messages=MESSAGES)
+            assert len(store.list_conversations()) == saved, f"api_save_chats={save_chats}"
+    finally:
+        assert api.stop()
+        assert host.close(30.0)
 
 
 def test_serve_opens_the_store_only_when_saving(isolated_app_dirs: AppPaths) -> None:

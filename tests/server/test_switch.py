@@ -75,7 +75,7 @@ def test_switching_on_serves_and_off_closes_the_port(
     assert address == f"http://127.0.0.1:{port}"
     token = load_or_create_token(isolated_app_dirs.config)
     models = httpx.get(
-        f"{address}/v1/models", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        f"{address}/v1/models", headers={"Authorization": f"Bearer {token}"}, timeout=30
     )
     assert models.json()["data"][0]["id"] == MODEL_ID
     assert api.apply(on) == address  # unchanged settings: the same server keeps running

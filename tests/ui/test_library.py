@@ -141,6 +141,9 @@ def test_drop_and_paste_files_onto_the_input(qtbot: QtBot) -> None:
     assert [a.name for a in bar.attachments] == ["bicycle.txt", "茶.txt"]
     assert editor.toPlainText() == ""  # the file was attached, not pasted as text
     bar.runner.shutdown()
+    # The clipboard owns our QMimeData; left there, Qt deletes it in an exit handler after
+    # Python has finalised, and the process segfaults on the way out.
+    QApplication.clipboard().clear()
 
 
 def test_sources_block_lists_and_opens(qtbot: QtBot) -> None:
@@ -218,9 +221,14 @@ def test_chat_knowledge_keeps_each_chats_collections_and_shows_sources(
         provenance: dict[str, object]
 
     knowledge.show_answer_sources(
-        Message({"sources": [{"n": 1, "path": sources[0].path, "line_start": 5, "snippet": "x"}]})
+        Message(
+            {
+                "sources": [{"n": 1, "path": sources[0].path, "line_start": 5, "snippet": "x"}],
+                "source_tokens": 120,
+            }
+        )
     )
-    assert knowledge.sources.toggle.text() == "Sources (1)"
+    assert knowledge.sources.toggle.text() == "Sources (1) · ~120 tokens of context"
     # Another chat has its own (empty) choice.
     other = store.create_conversation()
     controller.conversation_id = other.id
@@ -229,3 +237,13 @@ def test_chat_knowledge_keeps_each_chats_collections_and_shows_sources(
     assert knowledge.sources.sources == []
     knowledge.shutdown()
     store.close()
+
+
+def test_the_model_manager_does_not_offer_embedding_models_as_chat_models(tmp_path: Path) -> None:
+    from app.core.catalog import load_catalog
+    from app.ui.model_rows import build_rows
+
+    catalog = load_catalog()
+    assert any(e.role == "embedding" for e in catalog.models)
+    rows = build_rows(catalog, [], tmp_path, 4096)
+    assert rows and all("embeddings" not in str(row) for row in rows)

@@ -632,7 +632,8 @@ def test_a_long_flat_formula_is_shown_as_text_not_laid_out_for_seconds() -> None
     latex = "x+" * 700 + "y"  # ziamath would take seconds; past MAX_LAYOUT_CHARS
     assert render.MAX_LAYOUT_CHARS < len(latex) <= render.MAX_FORMULA_CHARS
     html, seconds = _timed(render_markdown, f"${latex}$", LIGHT)
-    assert seconds < 2.0
+    # Shown as text is checked below; the time is a hang ceiling for a loaded machine.
+    assert seconds < CEILING_S
     assert "hearth-math:" not in str(html) and "x+x+x+" in str(html)
 
 

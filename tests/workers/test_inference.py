@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.chat import ChatMessage, SamplingParams, TurnRequest, TurnStats
@@ -153,6 +155,44 @@ def test_a_shared_host_serves_two_clients_and_outlives_them(
         assert not host.closed and host.state.engine is not None
     finally:
         assert host.close(10)
+
+
+def test_the_last_host_state_relayed_is_the_current_one(qtbot: QtBot) -> None:
+    # The host thread's states reach the GUI thread through the event queue, but a submit
+    # made on the GUI thread notifies at once: without care, an older queued state would be
+    # emitted after it and the window would keep showing it.
+    host = EngineHost()
+    client = InferenceClient(host=host)
+    states: list[HostState] = []
+    client.host_state_changed.connect(states.append)
+    started, release = threading.Event(), threading.Event()
+
+    def block(_engine: object) -> None:
+        started.set()
+        release.wait(30)
+
+    # Submitted from another thread, so every state up to "busy, nothing waiting" reaches
+    # the GUI thread through its event queue (the host notifies before it runs the call).
+    blockers: list[Future[None]] = []
+    submitter = threading.Thread(target=lambda: blockers.append(host.call(block)))
+    submitter.start()
+    submitter.join(30)
+    [blocker] = blockers
+    waiting = None
+    try:
+        assert started.wait(30)  # nothing has delivered the queued states yet
+        waiting = host.call(lambda _engine: None)  # notified on this thread at once
+        QCoreApplication.sendPostedEvents()  # now the queued, older state arrives
+        current = host.state
+        assert (current.status, current.queue_length) == ("busy", 1)
+        assert states and states[-1] == current
+    finally:
+        release.set()
+        blocker.result(30)
+        if waiting is not None:
+            waiting.result(30)
+        client.shutdown(timeout_ms=5000)
+        assert host.close(30)
 
 
 def test_a_full_queue_fails_the_turn_with_a_sentence(qtbot: QtBot) -> None:

@@ -34,15 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from app.core.calibrate import (
-    AttentionChoice,
-    CacheType,
-    CalibrationCache,
-    FlashAttnMode,
-    native_key,
-    native_measurer,
-    resolve_attention,
-)
+from app.core.calibrate import CacheType, FlashAttnMode, resolve_for_model
 from app.core.cancel import CancelToken, TurnControl
 from app.core.chat import (
     ChatMessage,
@@ -62,10 +54,9 @@ from app.core.engines.native import (
     DECODE_OK,
     NativeModel,
     common_prefix_length,
-    default_thread_count,
 )
 from app.core.engines.streaming import TurnCounters, Utf8Stream, forced_close, turn_stats
-from app.core.errors import ContextOverflowError, GenerationError, HearthError
+from app.core.errors import CancelledError, ContextOverflowError, GenerationError, HearthError
 from app.core.gguf import read_gguf_metadata
 from app.core.reasoning import LoopGuard, ReasoningSplitter
 from app.core.template import (
@@ -228,8 +219,14 @@ class LlamaEngine:
         # sentence before llama.cpp sees it (llama.cpp would only say "failed to load").
         meta = read_gguf_metadata(path)
         started = time.perf_counter()
-        choice = _resolve_attention(
-            path, flash_attn, cache_type, n_ubatch, n_threads, calibration_file, cancel
+        choice = resolve_for_model(
+            path,
+            flash_attn,
+            cache_type,
+            n_ubatch=n_ubatch,
+            n_threads=n_threads,
+            calibration_file=calibration_file,
+            cancel=cancel,
         )
         native = NativeModel.open(
             path,
@@ -375,9 +372,16 @@ class LlamaEngine:
         return len(self.tokenize(self._render(request.messages, request).text))
 
     def _render(self, messages: Sequence[ChatMessage], request: TurnRequest) -> RenderedPrompt:
-        return self.template.render(
-            messages, system_prompt=request.system_prompt, continue_last=request.continue_last
+        # During a turn, Stop abandons a slow template render at once (CancelledError).
+        rendered = self.template.render(
+            messages,
+            system_prompt=request.system_prompt,
+            continue_last=request.continue_last,
+            cancel=self._native.active_control,
         )
+        if rendered.notice:
+            log.warning("chat template: %s", rendered.notice)
+        return rendered
 
     # --- context fitting ---------------------------------------------------------------
 
@@ -456,9 +460,15 @@ class LlamaEngine:
         chain: Any = None
         try:
             seed = _turn_seed(request.params)
-            fitted = self._fit_prompt(request)
-            chain = self._native.make_sampler(request.params, seed)
-            finished = yield from self._run_turn(request, control, fitted, chain, seed, started)
+            try:
+                fitted = self._fit_prompt(request)
+            except CancelledError:
+                # Stopped while the template rendered: nothing was evaluated.
+                log.info("chat template render abandoned: the turn was stopped")
+                finished = TurnFinished("stopped", TurnStats(n_ctx=self.n_ctx, seed=seed))
+            else:
+                chain = self._native.make_sampler(request.params, seed)
+                finished = yield from self._run_turn(request, control, fitted, chain, seed, started)
         finally:
             if chain is not None:
                 self._native.free_sampler(chain)
@@ -752,29 +762,6 @@ class LlamaEngine:
         with contextlib.suppress(Exception):
             if not self._busy:
                 self.close()
-
-
-def _resolve_attention(
-    path: Path,
-    mode: FlashAttnMode,
-    cache_type: CacheType,
-    n_ubatch: int,
-    n_threads: int | None,
-    calibration_file: Path | None,
-    cancel: CancelToken | None,
-) -> AttentionChoice:
-    if calibration_file is None or mode != "auto" or cache_type != "f16":
-        return resolve_attention(mode, cache_type, n_ubatch=n_ubatch)
-    threads = n_threads if n_threads and n_threads > 0 else default_thread_count()
-    return resolve_attention(
-        mode,
-        cache_type,
-        n_ubatch=n_ubatch,
-        cache=CalibrationCache(calibration_file),
-        key=native_key(path, threads),
-        measurer=native_measurer(path, n_threads=threads, cache_type=cache_type),
-        cancel=cancel,
-    )
 
 
 def _turn_seed(params: SamplingParams) -> int:

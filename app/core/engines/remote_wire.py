@@ -293,9 +293,9 @@ def http_error(
 ) -> RemoteEngineError:
     """An HTTP error status (or a redirect) as a sentence."""
     host = endpoint.host
-    said = _error_message(body)
+    said = _without_key(_error_message(body), endpoint)
     lowered = said.lower()
-    detail = f"HTTP {status}: {said or body[:200]!r}"
+    detail = _without_key(f"HTTP {status}: {said or body[:200]!r}", endpoint)
     retry = parse_retry_after(headers.get("Retry-After"))
     if status in (401, 403):
         return RemoteEngineError("", kind="auth", detail=detail).with_code(
@@ -363,8 +363,17 @@ def http_error(
     )
 
 
+def _without_key(detail: str, endpoint: RemoteEndpoint) -> str:
+    """``detail`` (which quotes the server and goes to the log) with the API key masked: a
+    server may echo the key back ("Incorrect API key provided: sk-…")."""
+    key = endpoint.api_key
+    return detail.replace(key, "***") if len(key) >= 4 else detail
+
+
 def not_openai_error(endpoint: RemoteEndpoint, content_type: str, body: bytes) -> RemoteEngineError:
     host = endpoint.host
+    if len(endpoint.api_key) >= 4:  # the detail quotes the body (see _without_key)
+        body = body.replace(endpoint.api_key.encode("utf-8"), b"***")
     looks_html = "html" in content_type or body.lstrip()[:15].lower().startswith(
         (b"<!doctype", b"<html")
     )

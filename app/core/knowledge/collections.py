@@ -72,14 +72,35 @@ def walk_root(root: Path) -> Iterator[tuple[Path, bool]]:
     if not root.is_dir():
         yield root, True
         return
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
+    # The order of os.walk (a folder's files, then each subfolder in turn), but with a stack:
+    # os.walk recurses (Python 3.11), so a folder nested ~1000 deep (an archive's, a
+    # hostile repository's) raised RecursionError instead of being indexed.
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue  # unreadable, vanished or too deep a path: skipped, as os.walk does
+        subfolders: list[str] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                # Links to folders are not followed: no loops, no escaping the folder.
+                name = entry.name
+                if not entry.is_symlink() and name not in SKIP_DIRS and not name.startswith("."):
+                    subfolders.append(entry.path)
                 continue
-            path = Path(dirpath) / name
-            if kind_for(path) is not None or path.is_symlink():
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if kind_for(path) is not None or entry.is_symlink():
                 yield path, False
+        stack.extend(reversed(subfolders))
 
 
 def index_collection(
@@ -96,11 +117,15 @@ def index_collection(
     cid = index.collection_id(name)
     report = IndexReport()
     files: list[tuple[Path, bool]] = []
+    outside: set[Path] = set()
     for root in index.roots(name):
         if not root.exists() and not root.is_symlink():
             report.bad.append(BadFile(str(root), "vanished", f"“{root}” no longer exists."))
             continue
-        files.extend(walk_root(root))
+        for path, explicit in walk_root(root):
+            if not explicit and links_outside(path, root):
+                outside.add(path)
+            files.append((path, explicit))
     known = index.documents(cid)
     seen: set[str] = set()
     total = len(files)
@@ -111,7 +136,10 @@ def index_collection(
             break
         key = str(path)
         seen.add(key)
-        _index_one(index, cid, path, explicit, known.get(key), report, max_bytes)
+        if path in outside:
+            _refuse_outside(index, cid, path, report)
+        else:
+            _index_one(index, cid, path, explicit, known.get(key), report, max_bytes)
         progress(done + 1, total)
     if not report.cancelled:
         gone = [doc.id for path, doc in known.items() if path not in seen]
@@ -121,6 +149,28 @@ def index_collection(
         report.embedded = embed_missing(index, cid, embedder, cancel=cancel, progress=progress)
         report.cancelled = cancel.cancelled
     return report
+
+
+def links_outside(path: Path, root: Path) -> bool:
+    """True for a symbolic link under ``root`` whose file lies outside it.
+
+    A folder from someone else (a cloned repository, an unpacked archive) can hold
+    ``notes.txt -> ~/.ssh/id_rsa`` or ``-> /proc/self/environ``; indexing it would copy
+    that secret into the index, and from there into prompts, remote engines included.
+    """
+    if not path.is_symlink():
+        return False
+    # Not strict: a loop or a dangling link resolves to somewhere under the root and is
+    # then listed by read_bounded with its own reason.
+    target = Path(os.path.realpath(path))
+    return not target.is_relative_to(Path(os.path.realpath(root)))
+
+
+def _refuse_outside(index: KnowledgeIndex, cid: int, path: Path, report: IndexReport) -> None:
+    message = f"“{path.name}” is a link to a file outside the folder, so it was not read."
+    log.info("not indexed: %s (a link out of its folder)", path.name)
+    report.bad.append(BadFile(str(path), "unreadable", message))
+    index.write_error(cid, str(path), reason="unreadable", message=message)
 
 
 def _index_one(

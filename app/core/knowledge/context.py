@@ -11,7 +11,7 @@ attachment, and the citation data of each numbered source.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +23,7 @@ from app.core.knowledge.prompt import (
     CITE_EN,
     CITE_ZH,
     AttachedText,
+    TokenCounter,
     build_user_content,
     source_budget,
 )
@@ -60,6 +61,11 @@ class PreparedInput:
     source_tokens: int
 
 
+def utf8_bytes(text: str) -> int:
+    """An upper bound of any byte-level BPE's token count: one token per byte at most."""
+    return len(text.encode("utf-8")) + 1
+
+
 def prepare_user_input(
     question: str,
     *,
@@ -68,21 +74,27 @@ def prepare_user_input(
     history: Sequence[str] = (),
     n_ctx: int,
     reserve_answer: int = 0,
+    scale: float = SAFETY,
+    count: TokenCounter = estimate_tokens,
+    budget: int | None = None,
 ) -> PreparedInput:
-    """The user message and its provenance, inside the context budget."""
-    history_tokens = sum(estimate_tokens(text) for text in history)
-    budget = source_budget(
-        n_ctx or 4096,
-        history_tokens,
-        estimate_tokens(question),
-        reserve_answer=reserve_answer,
-    )
-    budget = int(budget * SAFETY)
+    """The user message and its provenance, inside the context budget (by ``count``);
+    ``budget`` overrides the computed one (tokens for files and sources)."""
+    if budget is None:
+        history_tokens = sum(count(text) for text in history)
+        budget = source_budget(
+            n_ctx or 4096,
+            history_tokens,
+            count(question),
+            reserve_answer=reserve_answer,
+        )
+        budget = int(budget * max(0.0, scale))
     built = build_user_content(
         question,
         attachments=[AttachedText(a.name, a.text) for a in attachments],
         sources=sources,
         budget=budget,
+        count=count,
     )
     used = list(sources)[: len(sources) - built.dropped_sources] if sources else []
     provenance: dict[str, Any] = {}
@@ -101,6 +113,47 @@ def prepare_user_input(
         provenance["sources"] = [source_record(n, chunk) for n, chunk in enumerate(used, 1)]
     provenance["source_tokens"] = built.source_tokens
     return PreparedInput(built.content, provenance, built.source_tokens)
+
+
+def prepare_fitted(
+    question: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+    sources: Sequence[StoredChunk] = (),
+    history: Sequence[str] = (),
+    n_ctx: int,
+    reserve_answer: int,
+    measure: Callable[[str], int | None],
+) -> PreparedInput:
+    """Like :func:`prepare_user_input`, checked with the model's own tokenizer.
+
+    ``measure(content)`` gives the real prompt tokens of a user message with that content
+    (None when no tokenizer is at hand). The budget shrinks until the message fits the
+    context less the answer's room; without a tokenizer, UTF-8 bytes bound the tokens.
+    """
+    limit = max(0, (n_ctx or 4096) - reserve_answer)
+    common = {
+        "attachments": attachments,
+        "sources": sources,
+        "history": history,
+        "n_ctx": n_ctx,
+        "reserve_answer": reserve_answer,
+    }
+    budget: int | None = None
+    for _attempt in range(5):
+        prepared = prepare_user_input(question, budget=budget, **common)  # type: ignore[arg-type]
+        real = measure(prepared.content)
+        if real is None:
+            return prepare_user_input(question, count=utf8_bytes, **common)  # type: ignore[arg-type]
+        if real <= limit or prepared.source_tokens == 0:
+            return prepared
+        # Shrink what the files and sources take by the overshoot, converted from the
+        # model's tokens into the estimate's units, with a margin.
+        per_estimate = real / max(1, estimate_tokens(prepared.content))
+        overshoot = (real - limit) / per_estimate
+        budget = max(0, int((prepared.source_tokens - overshoot) * 0.9) - 8)
+    # Nothing but the question fits: send it without files or sources.
+    return prepare_user_input(question, budget=0, **common)  # type: ignore[arg-type]
 
 
 def source_record(number: int, chunk: StoredChunk) -> dict[str, Any]:

@@ -213,3 +213,32 @@ class LlamaEmbedder:
             lib.llama_free(ctx)
         if model is not None:
             lib.llama_model_free(model)
+
+
+#: Instructions some model families want before a query (and a passage).
+_PREFIXES: Final = {
+    "bge-small-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
+    "bge-base-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
+    "bge-large-zh": ("为这个句子生成表示以用于检索相关文章：", ""),
+    "multilingual-e5": ("query: ", "passage: "),
+}
+
+
+def installed_embedding_model(models_dir: Path) -> tuple[Path, str, str] | None:
+    """``(file, query_prefix, passage_prefix)`` of a downloaded catalog embedding model."""
+    from app.core.catalog import load_catalog
+
+    try:
+        entries = load_catalog().models
+    except Exception:  # a broken user catalog must not break the Library
+        log.warning("the catalog could not be read; no embedding model", exc_info=True)
+        return None
+    for entry in entries:
+        path = models_dir / entry.file
+        if entry.role == "embedding" and path.is_file():
+            family = entry.family.lower()
+            query, passage = next(
+                (p for key, p in _PREFIXES.items() if family.startswith(key)), ("", "")
+            )
+            return path, query, passage
+    return None

@@ -17,6 +17,7 @@ import hashlib
 import html.parser
 import io
 import logging
+import os
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -133,7 +134,11 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
             "Raise the limit in the Library to include it.",
         )
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking open, then the check again on what was opened: a file swapped for a
+        # FIFO after the stat above would otherwise block this open for ever.
+        with open(path, "rb", opener=_open_nonblocking) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ExtractionError("unreadable", f"“{path.name}” is not a regular file.")
             # One byte past the limit tells a file that grew since the stat.
             data = handle.read(max_bytes + 1)
     except OSError as exc:
@@ -143,6 +148,10 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
             "too_large", f"“{path.name}” is larger than the size limit ({_mb(max_bytes)})."
         )
     return data
+
+
+def _open_nonblocking(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _mb(n: int) -> str:

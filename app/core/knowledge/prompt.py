@@ -139,6 +139,10 @@ def build_user_content(
         share = remaining // max(1, len(attachments) - position)
         overhead = count(file_block(item.name, ""))
         content, cut = fit_text(item.text, question, max(0, share - overhead), count)
+        if not content.strip():
+            # Not even one passage fits: leave the file out rather than send it empty.
+            shortened.append(item.name)
+            continue
         block = file_block(item.name, content)
         parts.append(block)
         remaining -= count(block)

@@ -391,7 +391,7 @@ def test_a_server_that_stalls_before_answering_times_out(
     _events, error = run_until_error(RemoteEngine(endpoint_for(server, read_timeout=0.3), gateway))
     assert error.kind == "stall"
     assert "sent nothing for 0.3 s" in str(error)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # a hang ceiling (the machine may be busy)
 
 
 def test_a_server_that_stalls_mid_answer_keeps_what_arrived(
@@ -420,7 +420,7 @@ def test_an_endless_answer_is_cut_and_kept(
     assert error.kind == "too_large"
     assert error.end_state == "interrupted"
     assert 2000 < len(text_of(events, AnswerDelta) + text_of(events, ReasoningDelta)) < 4000
-    assert server.client_gone.wait(10)
+    assert server.client_gone.wait(60)
 
 
 NEEDS_OPENSSL = pytest.mark.skipif(
@@ -483,7 +483,7 @@ def test_stop_while_the_server_stalls_returns_at_once_and_keeps_the_partial_answ
     stopped_at: list[float] = []
 
     def press_stop() -> None:
-        assert answer_seen.wait(10) and server.stalled.wait(10)
+        assert answer_seen.wait(60) and server.stalled.wait(60)
         stopped_at.append(time.monotonic())
         control.cancel()
 
@@ -495,13 +495,14 @@ def test_stop_while_the_server_stalls_returns_at_once_and_keeps_the_partial_answ
         if isinstance(event, AnswerDelta):
             answer_seen.set()
     returned = time.monotonic()
-    presser.join(5)
+    presser.join(60)
     finished = events.pop()
     assert isinstance(finished, TurnFinished)
     assert finished.reason == "stopped"
     assert text_of(events, AnswerDelta) == "The answer"
-    # Hang protection only: the engine polls every 20 ms; the spec's 200 ms is measured by bench.
-    assert returned - stopped_at[0] < 2.0
+    # Hang protection only (a stop that did not work would wait out the 60 s read timeout);
+    # the engine polls every 20 ms, and the spec's 200 ms is measured by bench.
+    assert returned - stopped_at[0] < 30.0
     # The next turn works: the engine is not left busy.
     server.script.stall_after = None
     _events, finished = run(engine)
@@ -516,17 +517,17 @@ def test_stop_before_the_server_answers_returns_at_once(
     control = TurnControl()
 
     def press_stop() -> None:
-        assert server.stalled.wait(10)
+        assert server.stalled.wait(60)
         control.cancel()
 
     presser = threading.Thread(target=press_stop)
     presser.start()
     started = time.monotonic()
     events, finished = run(engine, control=control)
-    presser.join(5)
+    presser.join(60)
     assert finished.reason == "stopped"
     assert events == []
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # a hang ceiling, below the 60 s read timeout
 
 
 def test_answer_now_closes_the_reasoning_and_asks_for_the_answer(
@@ -538,7 +539,7 @@ def test_answer_now_closes_the_reasoning_and_asks_for_the_answer(
     two_thoughts = threading.Event()
 
     def press_answer_now() -> None:
-        assert two_thoughts.wait(10) and server.stalled.wait(10)
+        assert two_thoughts.wait(60) and server.stalled.wait(60)
         control.request_answer_now()
 
     presser = threading.Thread(target=press_answer_now)
@@ -548,7 +549,7 @@ def test_answer_now_closes_the_reasoning_and_asks_for_the_answer(
         events.append(event)
         if sum(isinstance(e, ReasoningDelta) for e in events) == 2:
             two_thoughts.set()
-    presser.join(5)
+    presser.join(60)
     finished = events.pop()
     assert isinstance(finished, TurnFinished)
     assert finished.reason == "finished"
@@ -624,10 +625,10 @@ def test_every_request_is_in_the_network_log_without_prompt_or_key(
 def test_close_stops_a_running_turn(fake_openai_factory: Factory, gateway: NetworkGateway) -> None:
     server = fake_openai_factory(stall_after=1)
     engine = RemoteEngine(endpoint_for(server, read_timeout=60), gateway)
-    closer = threading.Thread(target=lambda: (server.stalled.wait(10), engine.close()))
+    closer = threading.Thread(target=lambda: (server.stalled.wait(60), engine.close()))
     closer.start()
     _events, finished = run(engine)
-    closer.join(5)
+    closer.join(60)
     assert finished.reason == "stopped"
     with pytest.raises(RemoteEngineError):
         next(iter(engine.stream_turn(ask(), TurnControl())))
@@ -643,10 +644,10 @@ def test_through_the_host_a_dropped_answer_ends_interrupted_with_its_text(
     host = EngineHost()
     try:
         load = host.load(remote_engine_factory(gateway, endpoint_for(server)))
-        assert load.wait(10) and isinstance(load.result, ModelLoaded)
+        assert load.wait(60) and isinstance(load.result, ModelLoaded)
         seen: list[object] = []
         job = host.submit_turn(ask(), lambda _id, event: seen.append(event))
-        assert job.wait(10)
+        assert job.wait(60)
         result = job.result
         assert isinstance(result, JobFailed)
         assert result.state == "interrupted"

@@ -140,3 +140,23 @@ def test_minilm_recall_on_the_fixture_corpus(
         recall[mode] = hits / len(english)
     logging.getLogger(__name__).warning("recall@3 on the English questions: %s", recall)
     assert recall["vector"] >= 0.75 and recall["hybrid"] >= 0.85
+
+
+def test_the_catalogs_embedding_model_is_found_once_downloaded(tmp_path: Path) -> None:
+    from app.core.catalog import load_catalog
+    from app.core.knowledge.embed import installed_embedding_model
+
+    [entry] = [e for e in load_catalog().models if e.role == "embedding"]
+    assert entry.sources and entry.sources[0].kind == "huggingface"
+    assert installed_embedding_model(tmp_path) is None
+    write_tiny_bert_gguf(tmp_path / entry.file)
+    found = installed_embedding_model(tmp_path)
+    assert found is not None
+    path, query_prefix, passage_prefix = found
+    assert path == tmp_path / entry.file
+    assert query_prefix.startswith("为这个句子") and passage_prefix == ""
+    embedder = LlamaEmbedder(path, query_prefix=query_prefix)
+    try:
+        assert embedder.embed_query("租金").shape == (embedder.dim,)
+    finally:
+        embedder.close()

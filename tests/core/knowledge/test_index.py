@@ -18,7 +18,7 @@ from app.core.knowledge.index import (
     fts_query,
     search_form,
 )
-from tests.core.knowledge.files import encrypted_pdf_bytes, pdf_bytes, write
+from tests.core.knowledge.files import docx_bytes, encrypted_pdf_bytes, pdf_bytes, write
 from tests.support.mirror import SocketTrap
 
 
@@ -60,6 +60,8 @@ def test_bad_files_are_listed_with_reasons(index: KnowledgeIndex, corpus: Path) 
     write(corpus / "blob.txt", bytes(range(256)) * 8)
     write(corpus / "huge.md", b"word " * 5000)
     write(corpus / "photo.png", b"\x89PNG")  # not a format: skipped silently in a folder
+    write(corpus / "broken.docx", b"PK\x03\x04 not a zip at all")
+    write(corpus / "bomb.docx", docx_bytes(b"<w:document>" + b" " * 5_000_000 + b"</w:document>"))
     if os.name == "posix":
         (corpus / "loop.txt").symlink_to(corpus / "loop.txt")
     index.add_root("notes", corpus)
@@ -70,6 +72,8 @@ def test_bad_files_are_listed_with_reasons(index: KnowledgeIndex, corpus: Path) 
         "scan.pdf": "no_text_layer",
         "blob.txt": "binary",
         "huge.md": "too_large",
+        "broken.docx": "corrupt",
+        "bomb.docx": "zip_bomb",
     }
     if os.name == "posix":
         expected["loop.txt"] = "symlink_loop"

@@ -74,3 +74,35 @@ def test_budget_leaves_room_for_the_answer() -> None:
     assert source_budget(32768, 0, 10) == 32768 - 10 - 2048 - 32
     assert source_budget(512, 600, 10) == 0
     assert source_budget(4096, 0, 0, reserve_answer=3000) == 4096 - 3000 - 32
+
+
+def test_prepare_fitted_shrinks_until_the_models_tokenizer_says_it_fits() -> None:
+    from app.core.knowledge.context import Attachment, prepare_fitted
+
+    # A tokenizer four times hungrier than the estimate (like a byte-level BPE on CJK).
+    def measure(content: str) -> int:
+        return 4 * estimate_tokens(content)
+
+    sources = [chunk(i, f"Passage {i} " + "word " * 120) for i in range(8)]
+    note = Attachment("a.txt", "/a.txt", 10, "0" * 64, "text", "Short note.")
+    prepared = prepare_fitted(
+        "q?", attachments=[note], sources=sources, n_ctx=2048, reserve_answer=256,
+        measure=measure,
+    )  # fmt: skip
+    assert measure(prepared.content) <= 2048 - 256
+    assert "Short note." in prepared.content and "[file name]: [1]" in prepared.content
+
+
+def test_prepare_fitted_without_a_tokenizer_bounds_by_bytes() -> None:
+    from app.core.knowledge.context import prepare_fitted
+
+    sources = [chunk(i, "灶台的烟道连接屋顶的烟囱。" * 40) for i in range(8)]
+    prepared = prepare_fitted(
+        "烟囱？", sources=sources, n_ctx=2048, reserve_answer=256, measure=lambda _c: None
+    )
+    assert len(prepared.content.encode("utf-8")) <= 2048 - 256
+
+
+def test_a_file_that_cannot_fit_at_all_is_left_out_not_sent_empty() -> None:
+    built = build_user_content("q", attachments=[AttachedText("big.txt", "word " * 5000)], budget=5)
+    assert "[file name]" not in built.content and built.shortened == ("big.txt",)

@@ -80,3 +80,15 @@ def test_hybrid_with_vectors(index: KnowledgeIndex, corpus: Path) -> None:
     (corpus / "bicycle.txt").write_text("Unicycle notes.", encoding="utf-8")
     assert index_collection(index, "notes", embedder=embedder).embedded == 1
     assert index.check_consistency() == []
+
+
+def test_search_stays_inside_the_chosen_collections(index: KnowledgeIndex, corpus: Path) -> None:
+    index.add_root("tea", corpus / "茶.txt")
+    index.add_root("lease", corpus / "合同摘要.md")
+    index_collection(index, "tea")
+    index_collection(index, "lease")
+    # "存放" and "押金" each live in one collection only; the other one finds nothing.
+    assert retrieve(index, ["tea"], "押金", mode="fts") == []
+    assert retrieve(index, ["lease"], "押金", mode="fts")
+    both = retrieve(index, ["tea", "lease"], "押金 存放", mode="fts")
+    assert {Path(c.path).name for c in both} == {"茶.txt", "合同摘要.md"}

@@ -62,6 +62,7 @@ def test_sources_are_numbered_and_recorded_as_provenance_of_the_answer(
     [source] = ended.message.provenance["sources"]
     assert source["n"] == 1 and source["chunk_id"] == 7 and source["line_start"] == 9
     assert source["path"] == "/notes/hearth.md" and source["collection"] == "notes"
+    assert ended.message.provenance["source_tokens"] > 0
     assert rig.engine is not None
     content = rig.engine.requests[0].messages[-1].content
     assert "[file name]: [1] hearth.md (line 9)" in content and "[1], [2]" in content

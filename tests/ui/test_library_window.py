@@ -1,0 +1,69 @@
+"""The window end to end with the tiny model: attach a file, use a collection, send; the
+question is stored in R1's file format, shows its file chip, and the Sources block lists
+the passages the answer was given."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.core.knowledge.collections import index_collection
+from app.core.paths import AppPaths
+from app.core.store import ChatStore
+from app.ui.chat_view import UserMessageWidget
+from tests.ui.test_main_window import SHORT, load_tiny, make_window, send
+
+CORPUS = Path(__file__).resolve().parents[1] / "support" / "corpus" / "notes"
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
+    store = ChatStore.open(isolated_app_dirs.database)
+    yield store
+    store.close()
+
+
+def test_attach_and_ask_a_collection_from_the_window(
+    qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
+) -> None:
+    window = make_window(qtbot, store, SHORT)
+    try:
+        load_tiny(qtbot, window, tiny_model_f32)
+        knowledge = window.knowledge
+        index = knowledge.index()
+        index.add_root("notes", CORPUS)
+        index_collection(index, "notes")
+        window.library_action.trigger()
+        assert knowledge.panel is not None
+        knowledge.panel.collections.item(0).setCheckState(Qt.CheckState.Checked)
+        with qtbot.waitSignal(knowledge.bar.changed, timeout=WAIT_MS):
+            knowledge.bar.add_paths([CORPUS / "bicycle.txt"])
+        with qtbot.waitSignal(window.controller.answer_stored, timeout=WAIT_MS) as stored:
+            send(qtbot, window, "How often should the chimney be swept?")
+        assert knowledge.bar.attachments == []
+        [conversation] = store.list_conversations()
+        question, answer = store.active_path(conversation.id)
+        assert question.content.startswith("[file name]: bicycle.txt\n[file content begin]\n")
+        assert "[file name]: [1] " in question.content
+        assert question.content.endswith("How often should the chimney be swept?")
+        assert question.provenance["attachments"][0]["name"] == "bicycle.txt"
+        assert store.conversation_settings(conversation.id)["collections"] == ["notes"]
+        sources = answer.provenance["sources"]
+        assert "certified sweep" in sources[0]["snippet"]
+        assert stored.args[0].id == answer.id
+        assert knowledge.sources.isVisibleTo(window)
+        assert knowledge.sources.toggle.text().startswith(f"Sources ({len(sources)})")
+        [user] = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+        assert user.text == "How often should the chimney be swept?"
+        assert user.file_names == ["bicycle.txt"]  # the sources are not shown as attachments
+        # Reopening the chat rebuilds the question from the store the same way.
+        window.controller.open_conversation(conversation.id)
+        [user] = [w for w in window.chat_view.messages if isinstance(w, UserMessageWidget)]
+        assert user.text == "How often should the chimney be swept?"
+    finally:
+        window.close()
