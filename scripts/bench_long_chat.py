@@ -41,6 +41,7 @@ def main() -> int:
     parser.add_argument("--model", help="a GGUF (default: the bench's stand-in)")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--first", type=int, default=len(CONFIGS), help="only the first N")
     args = parser.parse_args()
 
     from app.cli.bench import filler_text
@@ -74,7 +75,7 @@ def main() -> int:
         )  # fmt: skip
 
     rows: list[tuple[str, float, float, float]] = []
-    for label, flash, cache, ubatch in CONFIGS:
+    for label, flash, cache, ubatch in CONFIGS[: args.first]:
         engine = load_engine(
             model, n_ctx=depth + 512, n_threads=threads, flash_attn=flash,  # type: ignore[arg-type]
             cache_type=cache, n_ubatch=ubatch,  # type: ignore[arg-type]

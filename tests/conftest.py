@@ -6,6 +6,7 @@ runs offscreen, and any Qt warning fails the test (``qt_log_level_fail`` in pypr
 
 from __future__ import annotations
 
+import logging
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,8 +17,14 @@ from pathlib import Path
 import pytest
 
 from app.core.paths import ENV_DATA_DIR, AppPaths, app_paths
+from app.core.store import ChatStore
 
-pytest_plugins = ["tests.support.models", "tests.support.mirror", "tests.support.fake_openai"]
+pytest_plugins = [
+    "tests.support.models",
+    "tests.support.mirror",
+    "tests.support.fake_openai",
+    "tests.support.keyrings",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +36,34 @@ def isolated_app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.delenv("HEARTH_CATALOG", raising=False)
     paths = app_paths().ensure()
     yield paths
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_log_handlers() -> Iterator[None]:
+    """Remove the log handlers a test's in-process CLI or app run installed.
+
+    ``configure_logging`` binds a stderr handler to whatever ``sys.stderr`` is at the time:
+    under capsys that stream is closed after the test, and a handler left on the root
+    logger would print "--- Logging error ---" into every later test's output.
+    """
+    root = logging.getLogger()
+    before = list(root.handlers)
+    level = root.level
+    yield
+    for handler in list(root.handlers):
+        # Only ours: pytest's own capture handlers come and go with each test phase.
+        if handler not in before and getattr(handler, "_hearth", False):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+@pytest.fixture
+def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
+    """A chat store in the test's own app folders (a test module may define its own)."""
+    chat_store = ChatStore.open(isolated_app_dirs.database)
+    yield chat_store
+    chat_store.close()
 
 
 @pytest.fixture(scope="session")

@@ -350,7 +350,7 @@ class DatasetWriter:
         self._flush()
         handle = self._file
         if handle is None:
-            raise DatasetError("This dataset was already closed.")
+            raise DatasetError.of("dataset.closed")
         try:
             handle.flush()
             os.fsync(handle.fileno())
@@ -392,13 +392,11 @@ def _open_text(fd: int) -> TextIO:
 
 def _write_error(path: Path, exc: OSError) -> HearthError:
     if exc.errno == errno.ENOSPC:
-        return DiskFullError(
-            f"The disk is full, so the dataset {path.name} could not be written. "
-            "Free some space and export again; no partial file was left under that name.",
-            detail=str(exc),
-        )
-    return DatasetError(
-        f"Could not write the dataset in {path.parent}: {exc.strerror or exc}.",
+        return DiskFullError.of("dataset.disk_full", name=path.name, detail=str(exc))
+    return DatasetError.of(
+        "dataset.write_failed",
+        folder=str(path.parent),
+        reason=str(exc.strerror or exc),
         detail=repr(exc),
     )
 
@@ -562,7 +560,7 @@ def write_card(summary: DatasetSummary) -> Path:
     except DiskFullError:
         raise
     except HearthError as exc:
-        raise DatasetError(f"The dataset card could not be written: {exc}") from exc
+        raise DatasetError.of("dataset.card_failed", reason=str(exc)) from exc
     return summary.card_path
 
 

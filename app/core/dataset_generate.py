@@ -122,8 +122,11 @@ def read_prompts(
     try:
         handle = path.open("rb")
     except OSError as exc:
-        raise PromptFileError(
-            f"The prompt file {path} cannot be read: {exc.strerror or exc}.", detail=repr(exc)
+        raise PromptFileError.of(
+            "dataset.prompt_file_unreadable",
+            path=str(path),
+            reason=str(exc.strerror or exc),
+            detail=repr(exc),
         ) from exc
     with handle:
         for number, raw in enumerate(handle, 1):

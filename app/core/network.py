@@ -187,11 +187,8 @@ class StreamResponse:
             error = _network_error(exc, self._host)
             if self._aborted.is_set():
                 error = NetworkError(
-                    "The transfer was stopped.",
-                    kind="cancelled",
-                    host=self._host,
-                    detail=repr(exc),
-                )
+                    "", kind="cancelled", host=self._host, detail=repr(exc)
+                ).with_code("network.stopped")
             self.error = error
             raise error from exc
 
@@ -239,40 +236,31 @@ def _network_error(exc: httpx.HTTPError, host: str) -> NetworkError:
     """Translate an httpx failure into a sentence and a kind."""
     detail = repr(exc)
     if isinstance(exc, httpx.ConnectTimeout):
-        return NetworkError(
-            f"Connecting to {host} timed out. Check your connection and try again.",
-            kind="timeout",
-            host=host,
-            detail=detail,
+        return NetworkError("", kind="timeout", host=host, detail=detail).with_code(
+            "network.connect_timeout", host=host
         )
     if isinstance(exc, httpx.ConnectError):
         if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate" in str(exc).lower():
-            return NetworkError(
-                f"The security certificate of {host} could not be verified, so Hearth did not "
-                "connect. Use another source.",
-                kind="tls",
-                host=host,
-                detail=detail,
+            return NetworkError("", kind="tls", host=host, detail=detail).with_code(
+                "network.tls", host=host
             )
-        return NetworkError(
-            f"Could not connect to {host}. Check your connection and try again.",
-            kind="connect",
-            host=host,
-            detail=detail,
+        return NetworkError("", kind="connect", host=host, detail=detail).with_code(
+            "network.connect_failed", host=host
         )
     if isinstance(exc, httpx.ReadTimeout):
-        return NetworkError(f"{host} stopped sending data.", kind="stall", host=host, detail=detail)
-    if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(f"{host} timed out.", kind="timeout", host=host, detail=detail)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return NetworkError(
-            f"The connection to {host} dropped.", kind="reset", host=host, detail=detail
+        return NetworkError("", kind="stall", host=host, detail=detail).with_code(
+            "network.stalled", host=host
         )
-    return NetworkError(
-        f"The request to {host} failed.",
-        kind="other",
-        host=host,
-        detail=detail,
+    if isinstance(exc, httpx.TimeoutException):
+        return NetworkError("", kind="timeout", host=host, detail=detail).with_code(
+            "network.timeout", host=host
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return NetworkError("", kind="reset", host=host, detail=detail).with_code(
+            "network.dropped", host=host
+        )
+    return NetworkError("", kind="other", host=host, detail=detail).with_code(
+        "network.failed", host=host
     )
 
 
@@ -371,11 +359,11 @@ class NetworkGateway:
                     content.extend(piece)
                     if len(content) > max_bytes:
                         raise NetworkError(
-                            f"{host} sent an unexpectedly large answer.",
+                            "",
                             kind="other",
                             host=host,
                             detail=f"more than {max_bytes} bytes from {url}",
-                        )
+                        ).with_code("network.too_large", host=host)
             except httpx.HTTPError as exc:
                 error = _network_error(exc, host)
                 self._finish_entry(entry_id, response, error)
@@ -414,19 +402,8 @@ class NetworkGateway:
             entry_id,
         ):
             wrapped = StreamResponse(response, host)
-            try:
+            with self._logged_body(entry_id, response, wrapped):
                 yield wrapped
-            except BaseException as exc:
-                error = wrapped.error
-                if error is None and isinstance(exc, NetworkError):
-                    error = exc
-                # The caller gave up on the body (wrong content, cancel): say so.
-                stopped = error is None and response.status_code < 400
-                self._finish_entry(
-                    entry_id, response, error, result=RESULT_STOPPED if stopped else None
-                )
-                raise
-            self._finish_entry(entry_id, response, wrapped.error)
 
     @contextlib.contextmanager
     def post_events(
@@ -464,18 +441,27 @@ class NetworkGateway:
             entry_id,
         ):
             wrapped = EventStreamResponse(response, host)
-            try:
+            with self._logged_body(entry_id, response, wrapped):
                 yield wrapped
-            except BaseException as exc:
-                error = wrapped.error
-                if error is None and isinstance(exc, NetworkError):
-                    error = exc
-                stopped = error is None and response.status_code < 400
-                self._finish_entry(
-                    entry_id, response, error, result=RESULT_STOPPED if stopped else None
-                )
-                raise
-            self._finish_entry(entry_id, response, wrapped.error)
+
+    @contextlib.contextmanager
+    def _logged_body(
+        self, entry_id: str, response: httpx.Response, wrapped: StreamResponse
+    ) -> Iterator[None]:
+        """Finish the log entry of a body read by the caller, however the reading ends."""
+        try:
+            yield
+        except BaseException as exc:
+            error = wrapped.error
+            if error is None and isinstance(exc, NetworkError):
+                error = exc
+            # The caller gave up on the body (wrong content, cancel): say so.
+            stopped = error is None and response.status_code < 400
+            self._finish_entry(
+                entry_id, response, error, result=RESULT_STOPPED if stopped else None
+            )
+            raise
+        self._finish_entry(entry_id, response, wrapped.error)
 
     def close(self) -> None:
         with self._client_lock:
@@ -560,12 +546,8 @@ class NetworkGateway:
                     # Adds trust; verification itself stays on (there is no way to turn it off).
                     context.load_verify_locations(cafile=ca_file)
             except (OSError, ssl.SSLError) as exc:
-                raise NetworkError(
-                    f"The certificate file {ca_file} could not be read. Choose a PEM file "
-                    "with the server's CA certificate.",
-                    kind="tls",
-                    host="?",
-                    detail=repr(exc),
+                raise NetworkError("", kind="tls", host="?", detail=repr(exc)).with_code(
+                    "network.bad_ca_file", path=str(ca_file)
                 ) from exc
             client = httpx.Client(
                 verify=context,
@@ -603,7 +585,7 @@ class NetworkGateway:
                 result=RESULT_OFFLINE,
             ),
         )
-        raise OfflineError(OFFLINE_MESSAGE, detail=f"{method} {host}{path}")
+        raise OfflineError.of("network.offline_download", detail=f"{method} {host}{path}")
 
     @contextlib.contextmanager
     def _send(
@@ -628,8 +610,8 @@ class NetworkGateway:
                 method, url, headers=headers, timeout=timeout, content=content
             )
         except httpx.InvalidURL as exc:
-            raise NetworkError(
-                "That download address is not a valid URL.", kind="other", host="?", detail=url
+            raise NetworkError("", kind="other", host="?", detail=url).with_code(
+                "network.bad_url"
             ) from exc
         for _hop in range(MAX_REDIRECTS + 1):
             host = _host_of(request.url)
@@ -668,11 +650,8 @@ class NetworkGateway:
                 next_request = response.next_request if response.is_redirect else None
             except httpx.HTTPError as exc:  # a Location header that is not a URL
                 response.close()
-                raise NetworkError(
-                    f"{host} redirected to an address that is not valid. Use another source.",
-                    kind="redirect",
-                    host=host,
-                    detail=repr(exc),
+                raise NetworkError("", kind="redirect", host=host, detail=repr(exc)).with_code(
+                    "network.bad_redirect", host=host
                 ) from exc
             if follow_redirects and next_request is not None:
                 with contextlib.suppress(httpx.HTTPError):
@@ -684,12 +663,11 @@ class NetworkGateway:
                 )
                 if request.url.scheme == "https" and next_request.url.scheme != "https":
                     raise NetworkError(
-                        f"{host} redirected to an insecure (non-https) address, so Hearth "
-                        "stopped. Use another source.",
+                        "",
                         kind="redirect",
                         host=host,
                         detail=str(next_request.url.copy_with(query=None)),
-                    )
+                    ).with_code("network.insecure_redirect", host=host)
                 request = next_request
                 # Offline mode may have been switched on while the first hop was answered.
                 self._refuse_if_offline(method, str(request.url))
@@ -701,11 +679,8 @@ class NetworkGateway:
             finally:
                 response.close()
             return
-        raise NetworkError(
-            "The download address redirected too many times.",
-            kind="redirect",
-            host=_host_of(request.url),
-            detail=url,
+        raise NetworkError("", kind="redirect", host=_host_of(request.url), detail=url).with_code(
+            "network.too_many_redirects"
         )
 
     def _finish_entry(

@@ -61,11 +61,8 @@ class EventStreamResponse(StreamResponse):
             for sse in EventSource(bounded).iter_sse():  # type: ignore[arg-type]
                 yield StreamEvent(sse.event or "message", sse.data)
         except SSEError as exc:
-            raise NetworkError(
-                f"{self._host} did not answer with an event stream.",
-                kind="other",
-                host=self._host,
-                detail=repr(exc),
+            raise NetworkError("", kind="other", host=self._host, detail=repr(exc)).with_code(
+                "network.not_event_stream", host=self._host
             ) from exc
 
 
@@ -118,11 +115,8 @@ class _BoundedBody:
 
     def _too_large(self, what: str) -> BodyTooLargeError:
         host = self._owner._host
-        return BodyTooLargeError(
-            f"{host} sent more than Hearth accepts in one answer, so it stopped reading.",
-            kind="other",
-            host=host,
-            detail=what,
+        return BodyTooLargeError("", kind="other", host=host, detail=what).with_code(
+            "network.body_too_large", host=host
         )
 
 

@@ -69,17 +69,15 @@ def _ensure_private_dir(directory: Path) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-        raise DataDirError(
-            f"Hearth cannot create its folder {directory} ({_reason(exc)}). "
-            "Check the permissions of its parent folder, or choose another place with "
-            "--data-dir.",
+        raise DataDirError.of(
+            "data_dir.cannot_create",
+            folder=str(directory),
+            reason=_reason(exc),
             detail=repr(exc),
         ) from exc
     if not directory.is_dir():
-        raise DataDirError(
-            f"Hearth cannot use {directory}: it is not a folder. Move it away, or choose "
-            "another place with --data-dir.",
-            detail="not a directory",
+        raise DataDirError.of(
+            "data_dir.not_folder", folder=str(directory), detail="not a directory"
         )
     if os.name == "posix":
         try:
@@ -88,16 +86,16 @@ def _ensure_private_dir(directory: Path) -> None:
         except OSError as exc:
             # Usually a folder owned by another user: Hearth could neither keep it private
             # nor, most likely, write to it.
-            raise DataDirError(
-                f"Hearth cannot make its folder {directory} private ({_reason(exc)}). "
-                "It may belong to another user: fix its owner, or choose another place "
-                "with --data-dir.",
+            raise DataDirError.of(
+                "data_dir.cannot_make_private",
+                folder=str(directory),
+                reason=_reason(exc),
                 detail=repr(exc),
             ) from exc
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise DataDirError(
-            f"Hearth cannot write to its folder {directory}. Fix its permissions, or choose "
-            "another place with --data-dir.",
+        raise DataDirError.of(
+            "data_dir.not_writable",
+            folder=str(directory),
             detail="no write access",
         )
 

@@ -21,12 +21,12 @@ call in. The store is written only here and only through its public methods.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from app.core.chat import (
@@ -65,6 +65,7 @@ from app.core.session_events import (
     TurnStarted,
 )
 from app.core.store import ChatOps, ChatStore, StoredMessage, build_provenance
+from app.core.turn_record import engine_history, engine_record, model_record
 
 __all__ = [
     "SAVE_INTERVAL_S",
@@ -98,36 +99,6 @@ MEASURE_TIMEOUT_S = 5.0
 
 #: A summary needs little deliberation: its thinking is capped so it arrives quickly.
 SUMMARY_THINKING_BUDGET = 512
-
-# --- Provenance -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _EngineModel:
-    """An :class:`EngineInfo` seen as the store's ``ModelInfoLike`` (for provenance)."""
-
-    path: Path
-    file_name: str
-    size_bytes: int
-    quant: str
-    name: str
-
-
-def _model_record(info: EngineInfo | None) -> _EngineModel | None:
-    if info is None:
-        return None
-    details = info.details
-    raw_path = details.get("path")
-    size = details.get("size_bytes", 0)
-    return _EngineModel(
-        # No path (a remote engine): a path that is no file, so no fingerprint is made.
-        path=Path(str(raw_path)) if raw_path else Path("/nonexistent-model"),
-        file_name=str(details.get("file_name") or info.model_id),
-        size_bytes=size if isinstance(size, int) else 0,
-        quant=str(details.get("quant", "")),
-        name=info.name,
-    )
-
 
 # --- The live turn ----------------------------------------------------------------------
 
@@ -269,7 +240,7 @@ class ChatSession:
         provenance says what was attached and which chunks were used.
         """
         if not text.strip():
-            raise HearthError("The message is empty.")
+            raise HearthError.of("chat.empty_message")
         with self._lock:
             self._check_can_start()
             created = not self.conversation_id
@@ -340,7 +311,7 @@ class ChatSession:
             message = self.store.get_message(message_id)
             parent_id = message.parent_id if message.role == "assistant" else message.id
             if parent_id is None:
-                raise HearthError("This message has no question to answer again.")
+                raise HearthError.of("chat.nothing_to_regenerate")
             answer = self.store.add_message(
                 message.conversation_id, parent_id, "assistant", "", state="streaming"
             )
@@ -350,12 +321,12 @@ class ChatSession:
     def edit(self, message_id: str, new_text: str) -> TurnStarted:
         """Edit and resend a question: a new branch beside the old one."""
         if not new_text.strip():
-            raise HearthError("The message is empty.")
+            raise HearthError.of("chat.empty_message")
         with self._lock:
             self._check_can_start()
             message = self.store.get_message(message_id)
             if message.role != "user":
-                raise HearthError("Only your own messages can be edited.")
+                raise HearthError.of("chat.edit_own_only")
             question, answer = self.store.start_turn(
                 message.conversation_id, message.parent_id, new_text
             )
@@ -368,7 +339,7 @@ class ChatSession:
             self._check_can_start()
             message = self.store.get_message(message_id)
             if message.role != "assistant":
-                raise HearthError("Only an answer can be continued.")
+                raise HearthError.of("chat.continue_answer_only")
             previous_state = message.state
             self.store.switch_branch(message_id)
             self.store.resume_streaming(message_id)
@@ -410,7 +381,7 @@ class ChatSession:
         with self._lock:
             self._check_can_start()
             if not self.conversation_id:
-                raise HearthError("Open a chat to summarise first.")
+                raise HearthError.of("chat.summary_needs_chat")
             history, ids = self._history(self.conversation_id, until="")
             options = self.options(self.conversation_id)
             params = options.params
@@ -509,17 +480,8 @@ class ChatSession:
     ) -> tuple[tuple[ChatMessage, ...], tuple[str, ...]]:
         """The active path up to (not including) ``until``, as engine messages, with ids in
         step so a context trim can be marked at the first message the model still sees."""
-        messages: list[ChatMessage] = []
-        ids: list[str] = []
-        for message in self.store.active_path(conversation_id):
-            if message.id == until:
-                break
-            # An answer that failed before writing anything carries nothing for the model.
-            if message.role == "assistant" and not message.content and not message.reasoning:
-                continue
-            messages.append(ChatMessage(message.role, message.content, message.reasoning))
-            ids.append(message.id)
-        return tuple(messages), tuple(ids)
+        path = self.store.active_path(conversation_id)
+        return engine_history(itertools.takewhile(lambda m: m.id != until, path))
 
     def _submit(self, turn: _Turn, undo: Callable[[], None]) -> TurnStarted:
         """Hand the turn to the host; undo the rows written for it if the host refuses.
@@ -664,22 +626,15 @@ class ChatSession:
         if turn.reasoning_seconds is not None and reasoning:
             extra["reasoning_seconds"] = round(turn.reasoning_seconds, 1)
         if turn.engine is not None:
-            extra["engine"] = {
-                "kind": turn.engine.kind,
-                "name": turn.engine.name,
-                "model_id": turn.engine.model_id,
-                "location": turn.engine.location,
+            extra["engine"] = engine_record(
+                turn.engine,
                 # Flash attention / KV type and how they were chosen (app/core/calibrate.py).
-                **{
-                    key: turn.engine.details[key]
-                    for key in ("flash_attn", "kv_cache_type", "flash_attn_choice")
-                    if key in turn.engine.details
-                },
-            }
+                detail_keys=("flash_attn", "kv_cache_type", "flash_attn_choice"),
+            )
         stored: StoredMessage | None = None
         try:
             provenance = build_provenance(
-                _model_record(turn.engine),
+                model_record(turn.engine),
                 turn.request.params,
                 stats,
                 finish_reason=state,

@@ -13,7 +13,7 @@ from typing import Any, Literal, Protocol
 
 from app.core.cancel import TurnControl
 from app.core.chat import EndState, SamplingParams, TurnRequest, TurnStats
-from app.core.errors import HearthError
+from app.core.errors import HearthError, english
 from app.core.host import HostEvent, HostState, Job, Origin
 from app.core.store import StoredMessage
 
@@ -28,14 +28,14 @@ class NoModelError(HearthError):
     """A turn was asked for while no model is loaded; nothing was saved."""
 
     def __init__(self) -> None:
-        super().__init__("No model is loaded. Load a model first.")
+        super().__init__(english("chat.no_model", {}), code="chat.no_model")
 
 
 class BusyError(HearthError):
     """This session is still answering."""
 
     def __init__(self) -> None:
-        super().__init__("Hearth is still answering. Wait for it or press Stop, then send again.")
+        super().__init__(english("chat.busy", {}), code="chat.busy")
 
 
 class SessionStore(Protocol):

@@ -255,8 +255,4 @@ def save_settings(path: Path, settings: Settings) -> None:
         write_text_atomic(path, text)
     except (OSError, UnicodeEncodeError, ValueError) as exc:
         log.warning("settings: cannot save %s: %s", path, exc)
-        raise SettingsError(
-            f"Hearth could not save your settings to {path}. Check that the folder is "
-            "writable and the disk is not full.",
-            detail=repr(exc),
-        ) from exc
+        raise SettingsError.of("settings.save_failed", path=str(path), detail=repr(exc)) from exc

@@ -142,8 +142,8 @@ class ChatTemplate:
         partial: ChatMessage | None = None
         if continue_last:
             if not history or history[-1].role != "assistant":
-                raise ChatTemplateError(
-                    "Only an assistant answer can be continued. Send a new message instead.",
+                raise ChatTemplateError.of(
+                    "template.continue_answer_only",
                     detail=f"continue_last with last role {history[-1].role if history else None}",
                 )
             partial = history.pop()
@@ -223,25 +223,22 @@ class ChatTemplate:
             raise
         except TemplateLimitError as exc:
             log.warning("chat template stopped at its limits: %s", exc)
-            raise ChatTemplateError(
-                "The model's chat template took too much time or memory and was stopped. "
-                "Use another copy of this model.",
+            raise ChatTemplateError.of(
+                "template.over_limit",
                 detail=f"limit: {exc}",
             ) from exc
         except SecurityError as exc:
             log.warning("chat template blocked by the sandbox: %s", exc)
-            raise ChatTemplateError(
-                "The model's chat template tried to do something unsafe and was blocked. "
-                "Use another copy of this model.",
+            raise ChatTemplateError.of(
+                "template.unsafe",
                 detail=str(exc),
             ) from exc
         except Exception as exc:
             # Template bugs surface as any exception type (TypeError, UndefinedError,
             # ValueError, RecursionError, MemoryError...).
             log.warning("chat template failed: %s: %s", type(exc).__name__, exc)
-            raise ChatTemplateError(
-                "The model's chat template failed while formatting the conversation. "
-                "Use another copy of this model.",
+            raise ChatTemplateError.of(
+                "template.failed",
                 detail=f"{type(exc).__name__}: {exc}",
             ) from exc
 
@@ -409,11 +406,7 @@ class _GenerationTag(jinja2.ext.Extension):
 
 
 def _raise_exception(message: str) -> NoReturn:
-    raise ChatTemplateError(
-        f"The model's chat template refused this conversation ({message}). "
-        "Start a new chat or use another model.",
-        detail=message,
-    )
+    raise ChatTemplateError.of("template.refused", reason=message, detail=message)
 
 
 def _strftime_now(fmt: str) -> str:
@@ -456,9 +449,8 @@ def _compile(source: str) -> jinja2.Template:
         return compile_bounded(_ENVIRONMENT, source)
     except jinja2.TemplateSyntaxError as exc:
         log.warning("chat template syntax error at line %s: %s", exc.lineno, exc.message)
-        raise ChatTemplateError(
-            "This model's chat template is broken, so Hearth cannot format the conversation. "
-            "Use another copy of this model.",
+        raise ChatTemplateError.of(
+            "template.broken",
             detail=f"line {exc.lineno}: {exc.message}",
         ) from exc
     except Exception as exc:
@@ -466,9 +458,8 @@ def _compile(source: str) -> jinja2.Template:
         # ValueError from a literal with too many digits, a source over the size limit)
         # means the same to the user: the template cannot be used.
         log.warning("chat template could not be compiled: %s: %s", type(exc).__name__, exc)
-        raise ChatTemplateError(
-            "This model's chat template is broken, so Hearth cannot format the conversation. "
-            "Use another copy of this model.",
+        raise ChatTemplateError.of(
+            "template.broken",
             detail=f"{type(exc).__name__}: {exc}",
         ) from exc
 

@@ -22,12 +22,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from app.core.chat import (
     AnswerDelta,
-    ChatMessage,
     EndState,
     ReasoningDelta,
     SamplingParams,
@@ -38,8 +36,9 @@ from app.core.chat import (
 from app.core.engines.base import EngineInfo, SampleEvent
 from app.core.errors import HearthError
 from app.core.host import EngineHost, HostEvent, Job, JobFailed, Origin
-from app.core.session import TurnOptions
-from app.core.store import ChatOps, ChatStore, StoredMessage, build_provenance
+from app.core.session import SAVE_INTERVAL_S, TurnOptions
+from app.core.store import ChatOps, ChatStore, build_provenance
+from app.core.turn_record import engine_history, engine_record, model_record
 from app.core.vote import Tally, ballot, tally
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,6 @@ log = logging.getLogger(__name__)
 DEFAULT_VOTES = 4
 #: The most samples one vote runs (the local engine's sequences per context).
 MAX_VOTES = 8
-SAVE_INTERVAL_S = 1.0
 
 
 # --- Events --------------------------------------------------------------------------------
@@ -197,14 +195,14 @@ class VoteTurn:
     def start(self, text: str, n: int = DEFAULT_VOTES) -> VoteStarted:
         """Write the question and N streaming answers, and submit the samples job."""
         if not text.strip():
-            raise HearthError("The message is empty.")
+            raise HearthError.of("chat.empty_message")
         if not 2 <= n <= MAX_VOTES:
-            raise HearthError(f"A vote takes between 2 and {MAX_VOTES} samples.")
+            raise HearthError.of("vote.bad_count", limit=MAX_VOTES)
         if self._job is not None:
-            raise HearthError("This vote has already started.")
+            raise HearthError.of("vote.started")
         engine = self.host.state.engine
         if engine is None:
-            raise HearthError("Load a model first, then ask again.")
+            raise HearthError.of("vote.no_model")
         with self._lock:
             created = not self.conversation_id
             if created:
@@ -222,7 +220,7 @@ class VoteTurn:
             self._samples = [_Sample(a.id) for a in answers]
             self._engine = engine
             request = TurnRequest(
-                messages=_history(self.ops.path_to(question.id)),
+                messages=engine_history(self.ops.path_to(question.id))[0],
                 params=self.options.params,
                 system_prompt=self.options.system_prompt,
             )
@@ -326,12 +324,7 @@ class VoteTurn:
             if index == max(winner_index, 0):
                 extra["vote"] = tally_record(result, ids)
             if self._engine is not None:
-                extra["engine"] = {
-                    "kind": self._engine.kind,
-                    "name": self._engine.name,
-                    "model_id": self._engine.model_id,
-                    "location": self._engine.location,
-                }
+                extra["engine"] = engine_record(self._engine)
             reasoning, answer = sample.text()
             params = self._request.params if self._request is not None else SamplingParams()
             try:
@@ -341,7 +334,7 @@ class VoteTurn:
                     reasoning=reasoning,
                     state=state,
                     provenance=build_provenance(
-                        _model_record(self._engine),
+                        model_record(self._engine),
                         params,
                         sample.stats,
                         finish_reason=state,
@@ -378,36 +371,3 @@ class VoteTurn:
             self.listener(event)
         except Exception:
             log.exception("a vote listener failed on %s", type(event).__name__)
-
-
-def _history(path: list[StoredMessage]) -> tuple[ChatMessage, ...]:
-    return tuple(
-        ChatMessage(m.role, m.content, m.reasoning)
-        for m in path
-        if not (m.role == "assistant" and not m.content and not m.reasoning)
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _EngineModel:
-    path: Path
-    file_name: str
-    size_bytes: int
-    quant: str
-    name: str
-
-
-def _model_record(info: EngineInfo | None) -> _EngineModel | None:
-    """The engine seen as the store's ModelInfoLike (as the session records it)."""
-    if info is None:
-        return None
-    details = info.details
-    raw_path = details.get("path")
-    size = details.get("size_bytes", 0)
-    return _EngineModel(
-        path=Path(str(raw_path)) if raw_path else Path("/nonexistent-model"),
-        file_name=str(details.get("file_name") or info.model_id),
-        size_bytes=size if isinstance(size, int) else 0,
-        quant=str(details.get("quant", "")),
-        name=info.name,
-    )

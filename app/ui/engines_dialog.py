@@ -50,6 +50,7 @@ from app.core.engines.remote import RemoteEngineError
 from app.core.errors import HearthError
 from app.core.network import NetworkGateway
 from app.ui.errors_i18n import error_text
+from app.ui.plain import plain_tooltip
 from app.workers.tasks import TaskRunner
 
 
@@ -567,7 +568,7 @@ class ChatEngines(QObject):
                         "%1", where
                     )
                 )
-                send_button.setToolTip(self.tr("Send to %1").replace("%1", where))
+                send_button.setToolTip(plain_tooltip(self.tr("Send to %1").replace("%1", where)))
             else:
                 text_input.setPlaceholderText(local_placeholder)
                 send_button.setToolTip(local_tip)

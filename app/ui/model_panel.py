@@ -63,6 +63,7 @@ from app.ui.model_rows import (
     build_rows,
     duration,
     local_files,
+    row_actions,
     with_live_state,
 )
 from app.workers.downloads import DownloadWorker, request_for
@@ -702,22 +703,14 @@ class ModelPanel(QWidget):
 
     def _update_actions(self) -> None:
         row = self.selected_row()
-        active = row is not None and self.worker.is_active(row.key)
-        stopping = row is not None and row.state in ("pausing", "cancelling")
-        is_entry = row is not None and row.entry is not None
-        installed = row is not None and row.installed is not None
-        has_part = row is not None and not installed and row.on_disk > 0
-        downloading = active and row is not None and row.state in ("checking", "downloading")
-        self.download_button.setEnabled(is_entry and not installed and not active and not has_part)
-        self.resume_button.setEnabled(is_entry and not installed and not active and has_part)
-        self.pause_button.setEnabled(downloading and not stopping)
-        self.cancel_button.setEnabled(
-            is_entry and not installed and (has_part or active) and not stopping
-        )
-        usable = row is not None and row.usable_path is not None and not active
-        self.use_button.setEnabled(usable and row is not None and row.state != "damaged")
-        self.verify_button.setEnabled(usable)
-        self.delete_button.setEnabled(installed and not active)
+        actions = row_actions(row, active=row is not None and self.worker.is_active(row.key))
+        self.download_button.setEnabled(actions.download)
+        self.resume_button.setEnabled(actions.resume)
+        self.pause_button.setEnabled(actions.pause)
+        self.cancel_button.setEnabled(actions.cancel)
+        self.use_button.setEnabled(actions.use)
+        self.verify_button.setEnabled(actions.verify)
+        self.delete_button.setEnabled(actions.delete)
         self.update_progress_box()
 
     def update_progress_box(self) -> None:

@@ -269,6 +269,39 @@ def with_live_state(
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class RowActions:
+    """Which of the panel's actions the selected row allows."""
+
+    download: bool
+    resume: bool
+    pause: bool
+    cancel: bool
+    use: bool
+    verify: bool
+    delete: bool
+
+
+def row_actions(row: ModelRow | None, *, active: bool) -> RowActions:
+    """The actions for ``row`` (None: nothing selected); ``active``: a worker job runs on it."""
+    active = active and row is not None
+    stopping = row is not None and row.state in ("pausing", "cancelling")
+    is_entry = row is not None and row.entry is not None
+    installed = row is not None and row.installed is not None
+    has_part = row is not None and not installed and row.on_disk > 0
+    downloading = active and row is not None and row.state in ("checking", "downloading")
+    usable = row is not None and row.usable_path is not None and not active
+    return RowActions(
+        download=is_entry and not installed and not active and not has_part,
+        resume=is_entry and not installed and not active and has_part,
+        pause=downloading and not stopping,
+        cancel=is_entry and not installed and (has_part or active) and not stopping,
+        use=usable and row is not None and row.state != "damaged",
+        verify=usable,
+        delete=installed and not active,
+    )
+
+
 def plain_tooltip(text: str | None) -> str | None:
     """A tooltip that shows ``text`` as written: Qt would take ``<b>`` in a path as markup."""
     if text is None or "<" not in text:

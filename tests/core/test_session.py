@@ -30,7 +30,6 @@ from app.core.chat import (
 from app.core.engines.base import EngineInfo
 from app.core.errors import GenerationError, HearthError
 from app.core.host import EngineHost
-from app.core.paths import AppPaths
 from app.core.session import (
     BusyError,
     ChatSession,
@@ -151,13 +150,6 @@ def until_cancelled(*, prefill: bool = False) -> Script:
         yield TurnFinished("stopped", TurnStats(generated_tokens=0 if prefill else count))
 
     return script
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
 
 
 @dataclass

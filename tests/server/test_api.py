@@ -438,6 +438,11 @@ def test_activity_listeners_see_api_turns(live: Live) -> None:
     counts: list[int] = []
     live.server.context.add_activity_listener(counts.append)
     sdk(live).chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": "x"}])
+    # The turn is unregistered just after its last byte is sent: the client may see the
+    # answer a moment before that (bounded wait, hang protection only).
+    deadline = time.monotonic() + 10
+    while counts != [1, 0] and time.monotonic() < deadline:
+        threading.Event().wait(0.01)
     assert counts == [1, 0]
 
 

@@ -23,13 +23,6 @@ from tests.server.test_switch import free_port
 
 
 @pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    chat_store = ChatStore.open(isolated_app_dirs.database)
-    yield chat_store
-    chat_store.close()
-
-
-@pytest.fixture
 def saving_live(store: ChatStore) -> Iterator[Live]:
     engine = ScriptedEngine()
     host = EngineHost(engine)

@@ -13,17 +13,17 @@ at once; ``stalled`` is set when a stall begins so tests can wait on it.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import ssl
-import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 
 import pytest
+
+from tests.support.loopback import LoopbackServer, drop_connection
 
 ReasoningStyle = Literal["reasoning_content", "reasoning", "inline", "none"]
 
@@ -83,46 +83,21 @@ class Script:
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     """A threaded fake OpenAI-compatible server; use as a context manager or call close()."""
 
     def __init__(self, script: Script | None = None, *, tls: tuple[str, str] | None = None) -> None:
         self.script = script or Script()
-        self._tls = tls is not None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.stalled = threading.Event()
         self.dropped = threading.Event()
         self.client_gone = threading.Event()
         self._requests: list[RecordedRequest] = []
-        server = self
-
-        class Handler(_Handler):
-            owner = server
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        if tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*tls)
-            self._server.socket = context.wrap_socket(
-                self._server.socket, server_side=True, do_handshake_on_connect=False
-            )
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-openai-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
+        super().__init__(_Handler, name="fake-openai", tls=tls)
 
     @property
     def base_url(self) -> str:
-        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}/v1"
+        return f"{self.origin}/v1"
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -132,18 +107,6 @@ class FakeOpenAI:
     @property
     def chat_requests(self) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path.endswith("/chat/completions")]
-
-    def close(self) -> None:
-        self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-    def __enter__(self) -> FakeOpenAI:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
 
     def _record(self, record: RecordedRequest) -> None:
         with self._lock:
@@ -159,12 +122,6 @@ class FakeOpenAI:
                     return None
                 script.status_times -= 1
             return script.status
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: object, client_address: object) -> None:
-        # Clients hang up on purpose (Stop, bounds); that is not a test failure.
-        pass
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
@@ -404,16 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
             owner.client_gone.set()
 
     def _drop(self, *, hard: bool) -> None:
-        self.close_connection = True
-        connection: socket.socket = self.connection
-        try:
-            if hard:
-                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                os.close(connection.detach())
-            else:
-                connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        drop_connection(self, hard=hard, how=socket.SHUT_RDWR)
 
 
 @pytest.fixture

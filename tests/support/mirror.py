@@ -30,15 +30,15 @@ import os
 import random
 import re
 import socket
-import ssl
-import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
+
+from tests.support.loopback import LoopbackServer, drop_connection
 
 HF_DEFAULT_REVISION = "main"
 MS_DEFAULT_REVISION = "master"
@@ -146,15 +146,13 @@ class _BodyFaults:
     corrupt: tuple[int, int] | None
 
 
-class LocalMirror:
+class LocalMirror(LoopbackServer):
     """A threaded HTTP server on 127.0.0.1:<free port> serving registered files."""
 
     def __init__(self, *, tls: tuple[str, str] | None = None) -> None:
         """``tls=(certfile, keyfile)`` serves https instead of http."""
-        self._tls = tls is not None
         self._files_hf: dict[tuple[str, str], MirrorFile] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self.stalled = threading.Event()
         """Set whenever an answer starts stalling (tests wait on it instead of sleeping)."""
         # faults
@@ -172,28 +170,7 @@ class LocalMirror:
         # counters
         self._bytes_served = 0
         self._requests: list[RequestRecord] = []
-        mirror = self
-
-        class Handler(_MirrorHandler):
-            owner = mirror
-
-        self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        if tls is not None:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(*tls)
-            # The handshake runs in the handler thread, so a client that rejects the
-            # certificate cannot block the accept loop.
-            self._server.socket = context.wrap_socket(
-                self._server.socket, server_side=True, do_handshake_on_connect=False
-            )
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"local-mirror-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
+        super().__init__(_MirrorHandler, name="local-mirror", tls=tls)
 
     # --- addresses -------------------------------------------------------------------
 
@@ -202,16 +179,12 @@ class LocalMirror:
         return "127.0.0.1"
 
     @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
     def netloc(self) -> str:
         return f"{self.host}:{self.port}"
 
     @property
     def base_url(self) -> str:
-        return f"{'https' if self._tls else 'http'}://{self.netloc}"
+        return self.origin
 
     def add_file(
         self,
@@ -346,21 +319,6 @@ class LocalMirror:
             self._bytes_served = 0
             self._requests.clear()
 
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Stop serving; wakes every stalled or dripping answer first."""
-        self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> LocalMirror:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
     # --- used by the handler -------------------------------------------------------------
 
     def _record(self, record: RequestRecord) -> int:
@@ -400,13 +358,6 @@ class LocalMirror:
     def _files_of(self, repo: str) -> list[MirrorFile]:
         with self._lock:
             return [f for (r, _), f in self._files_hf.items() if r == repo]
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Clients hanging up mid-answer is what these tests do; no tracebacks."""
 
 
 _RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
@@ -655,18 +606,7 @@ class _MirrorHandler(BaseHTTPRequestHandler):
 
     def _drop(self, *, hard: bool) -> None:
         """End the connection mid-body, cleanly (FIN) or with a TCP reset (RST)."""
-        self.close_connection = True
-        connection: socket.socket = self.connection
-        try:
-            if hard:
-                # Linger 0 makes close() send RST; closing the descriptor now (not when the
-                # handler unwinds) keeps the server from sending a FIN first.
-                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                os.close(connection.detach())
-            else:
-                connection.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        drop_connection(self, hard=hard)
 
 
 def _corrupted(chunk: bytes | memoryview, position: int, corrupt: tuple[int, int]) -> bytes:

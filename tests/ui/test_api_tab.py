@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 
 import httpx
-import pytest
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -57,13 +55,6 @@ def test_the_dialog_returns_the_api_settings(qtbot: QtBot, isolated_app_dirs: Ap
     result = dialog.result_settings()
     assert (result.api_enabled, result.api_port, result.api_save_chats) == (True, 9100, True)
     assert result.api_allowed_origins == "http://localhost:3000 https://notes.example"
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    chat_store = ChatStore.open(isolated_app_dirs.database)
-    yield chat_store
-    chat_store.close()
 
 
 def test_the_status_bar_shows_the_address_and_running_requests(

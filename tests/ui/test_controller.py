@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,39 +9,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.chat import SamplingParams
-from app.core.paths import AppPaths
-from app.core.settings import Settings
 from app.core.store import ChatStore
-from app.ui.chat_view import AssistantMessageWidget, UserMessageWidget
-from app.ui.main_window import MainWindow
-from app.workers.inference import InferenceClient
+from app.ui.chat_view import UserMessageWidget
+from tests.support.window import assistant_widgets as answers
+from tests.support.window import load_tiny, make_window
 
 SHORT = SamplingParams(max_tokens=24, temperature=0.0, seed=3)
 ENDLESS = SamplingParams(max_tokens=100000, temperature=0.8, seed=3)
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
-
-
-def make_window(qtbot: QtBot, store: ChatStore, params: SamplingParams) -> MainWindow:
-    settings = Settings(sampling=params, context_length=2048, threads=2)
-    window = MainWindow(settings=settings, store=store, client=InferenceClient())
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def load_tiny(qtbot: QtBot, window: MainWindow, model: Path) -> None:
-    with qtbot.waitSignal(window.client.model_loaded, timeout=30000):
-        window.load_model(str(model))
-
-
-def answers(window: MainWindow) -> list[AssistantMessageWidget]:
-    return [w for w in window.chat_view.messages if isinstance(w, AssistantMessageWidget)]
 
 
 def test_regenerate_or_edit_without_a_model_says_so_and_saves_nothing(

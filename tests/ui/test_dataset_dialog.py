@@ -3,23 +3,13 @@ GUI thread with progress and writes the data file and its card."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.core.dataset import read_records
-from app.core.paths import AppPaths
 from app.core.store import ChatStore
 from app.ui.dataset_dialog import DatasetDialog
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
 
 
 def add_chat(store: ChatStore, question: str, answer: str, *, good: bool = False) -> str:

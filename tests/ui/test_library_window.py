@@ -4,28 +4,18 @@ the passages the answer was given."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.knowledge.collections import index_collection
-from app.core.paths import AppPaths
 from app.core.store import ChatStore
 from app.ui.chat_view import UserMessageWidget
 from tests.ui.test_main_window import SHORT, load_tiny, make_window, send
 
 CORPUS = Path(__file__).resolve().parents[1] / "support" / "corpus" / "notes"
 WAIT_MS = 60_000
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
 
 
 def test_attach_and_ask_a_collection_from_the_window(

@@ -12,31 +12,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.chat import SamplingParams
-from app.core.paths import AppPaths
-from app.core.settings import Settings
 from app.core.store import ChatStore
-from app.ui.chat_view import AssistantMessageWidget, UserMessageWidget
+from app.ui.chat_view import UserMessageWidget
 from app.ui.main_window import MainWindow
-from app.workers.inference import InferenceClient
+from tests.support.window import assistant_widgets, load_tiny, make_window
 
 SHORT = SamplingParams(max_tokens=24, temperature=0.0, seed=3)
 ENDLESS = SamplingParams(max_tokens=100000, temperature=0.8, seed=3)
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
-
-
-def make_window(qtbot: QtBot, store: ChatStore, params: SamplingParams) -> MainWindow:
-    client = InferenceClient()
-    settings = Settings(sampling=params, context_length=2048, threads=2)
-    window = MainWindow(settings=settings, store=store, client=client)
-    qtbot.addWidget(window)
-    window.show()
-    return window
 
 
 @pytest.fixture
@@ -46,19 +28,10 @@ def window(qtbot: QtBot, store: ChatStore) -> Iterator[MainWindow]:
     window.close()
 
 
-def load_tiny(qtbot: QtBot, window: MainWindow, model: Path) -> None:
-    with qtbot.waitSignal(window.client.model_loaded, timeout=60000):
-        window.load_model(str(model))
-
-
 def send(qtbot: QtBot, window: MainWindow, text: str) -> None:
     window.input.setFocus()
     qtbot.keyClicks(window.input, text)
     qtbot.keyClick(window.input, Qt.Key.Key_Return)
-
-
-def assistant_widgets(window: MainWindow) -> list[AssistantMessageWidget]:
-    return [w for w in window.chat_view.messages if isinstance(w, AssistantMessageWidget)]
 
 
 def test_without_a_model_the_window_says_so_and_offers_to_open_one(window: MainWindow) -> None:

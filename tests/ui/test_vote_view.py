@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.chat import SamplingParams
-from app.core.paths import AppPaths
-from app.core.settings import Settings
 from app.core.store import ChatStore
 from app.ui.chat_view import AssistantMessageWidget
 from app.ui.main_window import MainWindow
 from app.ui.vote_view import VoteView
-from app.workers.inference import InferenceClient
+from tests.support.window import assistant_widgets as answers
+from tests.support.window import make_window as make_window_with
 
 SHORT = SamplingParams(max_tokens=16, temperature=0.8, seed=3)
 
 
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
-
-
 def make_window(qtbot: QtBot, store: ChatStore) -> MainWindow:
-    settings = Settings(sampling=SHORT, context_length=2048, threads=2)
-    window = MainWindow(settings=settings, store=store, client=InferenceClient())
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-def answers(window: MainWindow) -> list[AssistantMessageWidget]:
-    return [w for w in window.chat_view.messages if isinstance(w, AssistantMessageWidget)]
+    return make_window_with(qtbot, store, SHORT)
 
 
 def test_the_tally_reads_like_a_sentence(qtbot: QtBot) -> None:

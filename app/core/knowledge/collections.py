@@ -189,13 +189,17 @@ def _index_one(
     try:
         kind = kind_for(path)
         if kind is None:
-            raise ExtractionError("unsupported", f"“{path.name}” is not a format Hearth can read.")
+            raise ExtractionError("unsupported", "").with_code(
+                "documents.unsupported", name=path.name
+            )
         try:
             before = path.stat()
         except OSError as exc:
             # read_bounded turns the OS error into the right reason (loop, vanished, …).
             read_bounded(path, max_bytes)
-            raise ExtractionError("unreadable", f"“{path.name}” cannot be read.") from exc
+            raise ExtractionError("unreadable", "").with_code(
+                "documents.unreadable", name=path.name
+            ) from exc
         if (
             previous is not None
             and previous.status == "ok"
@@ -214,7 +218,7 @@ def _index_one(
             return
         text, encoding, pages = extract_bytes(data, path.name, kind)
         if not text.strip():
-            raise ExtractionError("empty", f"“{path.name}” contains no text.")
+            raise ExtractionError("empty", "").with_code("documents.empty", name=path.name)
         from app.core.knowledge.extract import Extracted
 
         doc = Extracted(path.name, kind, text, len(data), digest, encoding, pages)
@@ -222,16 +226,13 @@ def _index_one(
         try:
             after = path.stat()
         except FileNotFoundError as exc:
-            raise ExtractionError(
-                "vanished", f"“{path.name}” was deleted or moved while it was indexed."
+            raise ExtractionError("vanished", "").with_code(
+                "documents.vanished_indexing", name=path.name
             ) from exc
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
             data
         ) != before.st_size:
-            raise ExtractionError(
-                "changed",
-                f"“{path.name}” changed while it was indexed; it will be indexed again next time.",
-            )
+            raise ExtractionError("changed", "").with_code("documents.changed", name=path.name)
         index.write_document(
             cid,
             key,

@@ -119,8 +119,9 @@ class LlamaEmbedder:
             cparams.kv_unified = True
         ctx = lib.llama_init_from_model(self._model, cparams)
         if not ctx:
-            raise ModelLoadError(
-                f"“{self.path.name}” cannot be used as an embedding model.",
+            raise ModelLoadError.of(
+                "documents.not_embedding_model",
+                name=self.path.name,
                 detail="llama_init_from_model returned NULL",
             )
         return ctx
@@ -139,7 +140,7 @@ class LlamaEmbedder:
         buffer = (ctypes.c_int32 * capacity)()
         n = self._lib.llama_tokenize(self._vocab, data, len(data), buffer, capacity, True, False)
         if n < 0:
-            raise GenerationError("A text could not be converted to tokens.", detail=str(n))
+            raise GenerationError.of("documents.tokenize_failed", detail=str(n))
         tokens = list(buffer[:n])
         if len(tokens) > self.max_tokens:
             tokens = tokens[: self.max_tokens - 1] + ([self._sep] if self._sep >= 0 else [])
@@ -158,7 +159,7 @@ class LlamaEmbedder:
     def _embed(self, texts: Sequence[str], cancel: CancelToken | None) -> np.ndarray:
         with self._lock:
             if self._ctx is None:
-                raise GenerationError("The embedding model is closed.")
+                raise GenerationError.of("documents.embed_closed")
             out = np.zeros((len(texts), self._dim), dtype=np.float32)
             tokenized = [self.tokenize(t) for t in texts]
             start = 0
@@ -196,11 +197,11 @@ class LlamaEmbedder:
         batch.n_tokens = row
         result = int(lib.llama_decode(self._ctx, batch))
         if result != 0:
-            raise GenerationError("The embedding model failed.", detail=f"llama_decode -> {result}")
+            raise GenerationError.of("documents.embed_failed", detail=f"llama_decode -> {result}")
         for seq in range(len(seqs)):
             pointer = lib.llama_get_embeddings_seq(self._ctx, seq)
             if not pointer:
-                raise GenerationError("The embedding model returned no vector.")
+                raise GenerationError.of("documents.no_vector")
             out[seq] = np.ctypeslib.as_array(pointer, shape=(self._dim,))
 
     def close(self) -> None:

@@ -126,26 +126,29 @@ def read_bounded(path: Path, max_bytes: int) -> bytes:
     except OSError as exc:
         raise _os_error(path, exc) from exc
     if not stat.S_ISREG(st.st_mode):
-        raise ExtractionError("unreadable", f"“{path.name}” is not a regular file.")
+        raise ExtractionError("unreadable", "").with_code("documents.not_regular", name=path.name)
     if st.st_size > max_bytes:
-        raise ExtractionError(
-            "too_large",
-            f"“{path.name}” is larger than the size limit ({_mb(st.st_size)} > {_mb(max_bytes)}). "
-            "Raise the limit in the Library to include it.",
+        raise ExtractionError("too_large", "").with_code(
+            "documents.too_large_limit",
+            name=path.name,
+            size=_mb(st.st_size),
+            limit=_mb(max_bytes),
         )
     try:
         # Non-blocking open, then the check again on what was opened: a file swapped for a
         # FIFO after the stat above would otherwise block this open for ever.
         with open(path, "rb", opener=_open_nonblocking) as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise ExtractionError("unreadable", f"“{path.name}” is not a regular file.")
+                raise ExtractionError("unreadable", "").with_code(
+                    "documents.not_regular", name=path.name
+                )
             # One byte past the limit tells a file that grew since the stat.
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise _os_error(path, exc) from exc
     if len(data) > max_bytes:
-        raise ExtractionError(
-            "too_large", f"“{path.name}” is larger than the size limit ({_mb(max_bytes)})."
+        raise ExtractionError("too_large", "").with_code(
+            "documents.too_large", name=path.name, limit=_mb(max_bytes)
         )
     return data
 
@@ -160,16 +163,18 @@ def _mb(n: int) -> str:
 
 def _os_error(path: Path, exc: OSError) -> ExtractionError:
     if exc.errno == errno.ELOOP:
-        return ExtractionError(
-            "symlink_loop", f"“{path.name}” is a symbolic link that loops back on itself."
+        return ExtractionError("symlink_loop", "").with_code(
+            "documents.symlink_loop", name=path.name
         )
     if isinstance(exc, FileNotFoundError):
-        return ExtractionError("vanished", f"“{path.name}” was deleted or moved while reading it.")
+        return ExtractionError("vanished", "").with_code("documents.vanished", name=path.name)
     if isinstance(exc, PermissionError):
-        return ExtractionError(
-            "unreadable", f"“{path.name}” cannot be read: permission denied.", detail=str(exc)
+        return ExtractionError("unreadable", "", detail=str(exc)).with_code(
+            "documents.permission_denied", name=path.name
         )
-    return ExtractionError("unreadable", f"“{path.name}” cannot be read.", detail=str(exc))
+    return ExtractionError("unreadable", "", detail=str(exc)).with_code(
+        "documents.unreadable", name=path.name
+    )
 
 
 # --- text -------------------------------------------------------------------------------
@@ -193,7 +198,7 @@ def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", "replace"), "utf-16"
     if looks_binary(data):
-        raise ExtractionError("binary", f"“{name}” looks like a binary file, not text.")
+        raise ExtractionError("binary", "").with_code("documents.binary", name=name)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -217,7 +222,7 @@ def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
     gb = _try_gb18030(data)
     if gb is not None:
         return gb, "gb18030"
-    raise ExtractionError("binary", f"“{name}” is not text in any encoding Hearth knows.")
+    raise ExtractionError("binary", "").with_code("documents.unknown_encoding", name=name)
 
 
 def _is_cjk_encoding(encoding: str) -> bool:
@@ -334,32 +339,28 @@ def docx_to_text(data: bytes, name: str = "", *, max_xml_bytes: int = MAX_DOCX_X
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise ExtractionError(
-            "corrupt", f"“{name}” is not a valid DOCX file (it is damaged).", detail=str(exc)
+        raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
+            "documents.bad_docx", name=name
         ) from exc
     with archive:
         try:
             info = archive.getinfo("word/document.xml")
         except KeyError as exc:
-            raise ExtractionError(
-                "corrupt", f"“{name}” is not a Word document (no document.xml inside)."
-            ) from exc
+            raise ExtractionError("corrupt", "").with_code("documents.not_word", name=name) from exc
         if info.file_size > max_xml_bytes or (
             info.compress_size > 0 and info.file_size / info.compress_size > MAX_ZIP_RATIO
         ):
             raise ExtractionError(
-                "zip_bomb",
-                f"“{name}” would inflate to an unsafe size; it was not opened.",
-                detail=f"declared {info.file_size} from {info.compress_size}",
-            )
+                "zip_bomb", "", detail=f"declared {info.file_size} from {info.compress_size}"
+            ).with_code("documents.would_inflate", name=name)
         xml = _inflate_bounded(archive, info, name, max_xml_bytes)
     if b"<!DOCTYPE" in xml[:4096].upper() or b"<!ENTITY" in xml.upper():
-        raise ExtractionError("corrupt", f"“{name}” contains a DTD, which DOCX never needs.")
+        raise ExtractionError("corrupt", "").with_code("documents.docx_dtd", name=name)
     try:
         root = ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
-        raise ExtractionError(
-            "corrupt", f"“{name}” is damaged (its text cannot be parsed).", detail=str(exc)
+        raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
+            "documents.unparsable", name=name
         ) from exc
     paragraphs: list[str] = []
     for para in root.iter(f"{_W}p"):
@@ -395,13 +396,15 @@ def _inflate_bounded(
                     break
                 out += block
                 if len(out) > limit or len(out) > max(1, info.compress_size) * MAX_ZIP_RATIO:
-                    raise ExtractionError(
-                        "zip_bomb", f"“{name}” inflates to an unsafe size; it was not opened."
-                    )
+                    raise ExtractionError("zip_bomb", "").with_code("documents.inflates", name=name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise ExtractionError("corrupt", f"“{name}” is damaged.", detail=str(exc)) from exc
+        raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
+            "documents.damaged", name=name
+        ) from exc
     except (ValueError, NotImplementedError) as exc:  # zlib errors, unknown compression
-        raise ExtractionError("corrupt", f"“{name}” is damaged.", detail=str(exc)) from exc
+        raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
+            "documents.damaged", name=name
+        ) from exc
     return bytes(out)
 
 
@@ -426,21 +429,22 @@ def pdf_pages(data: bytes, name: str = "") -> tuple[str, ...]:
                 raise _encrypted(name)
         count = len(reader.pages)
         if count > MAX_PDF_PAGES:
-            raise ExtractionError(
-                "too_large", f"“{name}” has {count} pages; Hearth reads at most {MAX_PDF_PAGES}."
+            raise ExtractionError("too_large", "").with_code(
+                "documents.too_many_pages", name=name, count=count, limit=MAX_PDF_PAGES
             )
         pages = tuple(_page_text(page) for page in reader.pages)
     except ExtractionError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise ExtractionError("corrupt", f"“{name}” is a damaged PDF.", detail=str(exc)) from exc
+        raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
+            "documents.damaged_pdf", name=name
+        ) from exc
     except RecursionError as exc:
-        raise ExtractionError("corrupt", f"“{name}” is a damaged PDF.", detail="recursion") from exc
+        raise ExtractionError("corrupt", "", detail="recursion").with_code(
+            "documents.damaged_pdf", name=name
+        ) from exc
     if not any(page.strip() for page in pages):
-        raise ExtractionError(
-            "no_text_layer",
-            f"“{name}” has no text layer (it is probably scanned). OCR is not supported.",
-        )
+        raise ExtractionError("no_text_layer", "").with_code("documents.no_text_layer", name=name)
     return pages
 
 
@@ -450,9 +454,7 @@ def _page_text(page: object) -> str:
 
 
 def _encrypted(name: str) -> ExtractionError:
-    return ExtractionError(
-        "encrypted", f"“{name}” is password-protected. Save an unprotected copy to include it."
-    )
+    return ExtractionError("encrypted", "").with_code("documents.encrypted", name=name)
 
 
 # --- the one entry point -----------------------------------------------------------------
@@ -476,11 +478,11 @@ def extract_file(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Extr
     """Read and extract one file; every failure is an ExtractionError with its reason."""
     kind = kind_for(path)
     if kind is None:
-        raise ExtractionError("unsupported", f"“{path.name}” is not a format Hearth can read.")
+        raise ExtractionError("unsupported", "").with_code("documents.unsupported", name=path.name)
     data = read_bounded(path, max_bytes)
     text, encoding, pages = extract_bytes(data, path.name, kind)
     if not text.strip():
-        raise ExtractionError("empty", f"“{path.name}” contains no text.")
+        raise ExtractionError("empty", "").with_code("documents.empty", name=path.name)
     return Extracted(
         name=path.name,
         kind=kind,

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from app.core.errors import DiskFullError, StoreError
+from app.core.errors import DiskFullError, StoreError, english
 from app.core.knowledge.chunk import Chunk
 from app.core.knowledge.extract import is_cjk
 
@@ -100,15 +100,17 @@ class IndexDiskFullError(DiskFullError):
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "The disk is full, so indexing stopped. The index is intact; free some space "
-            "and index again to continue.",
-            detail=detail,
+            english("documents.disk_full", {}), detail=detail, code="documents.disk_full"
         )
 
 
 class CollectionNotFoundError(StoreError):
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is no collection named “{name}”.")
+        super().__init__(
+            english("documents.no_collection", {"name": name}),
+            code="documents.no_collection",
+            params={"name": name},
+        )
 
 
 def search_form(text: str) -> str:
@@ -223,8 +225,8 @@ class KnowledgeIndex:
                 (str(SCHEMA_VERSION),),
             )
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                "The document index could not be opened. Delete it in the Library to rebuild it.",
+            raise StoreError.of(
+                "documents.index_unusable",
                 detail=f"{path}: {exc}",
             ) from exc
         if os.name == "posix":
@@ -271,7 +273,7 @@ class KnowledgeIndex:
     def create_collection(self, name: str) -> int:
         name = name.strip()
         if not name:
-            raise StoreError("A collection needs a name.")
+            raise StoreError.of("documents.collection_needs_name")
         with self.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO collections(name, created) VALUES (?, ?)",

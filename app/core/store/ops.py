@@ -24,7 +24,7 @@ from typing import Any, Literal
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
 from app.core.chat import Role
 from app.core.store.chatstore import ChatStore
-from app.core.store.exchange import ConflictPolicy, ImportResult, import_data, import_file
+from app.core.store.exchange import ConflictPolicy, ImportResult, import_data, read_export
 from app.core.store.values import ConversationSummary, MessageState, StoredMessage
 
 log = logging.getLogger(__name__)
@@ -212,12 +212,9 @@ class ChatOps:
         progress: ProgressCallback = no_progress,
     ) -> ImportResult:
         """Import a JSON export (see :func:`app.core.store.exchange.import_file`)."""
-        result = import_file(
-            self.store, path, on_conflict=on_conflict, cancel=cancel, progress=progress
+        return self.import_data(
+            read_export(path), on_conflict=on_conflict, cancel=cancel, progress=progress
         )
-        if result.conversation_ids:
-            self._changed("imported", *result.conversation_ids)
-        return result
 
     def import_data(
         self,

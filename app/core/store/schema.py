@@ -47,31 +47,17 @@ CREATE INDEX messages_by_conversation ON messages(conversation_id, created);
 # short queries can use the index too (see ChatStore._expand_short_term).
 # FTS tables use the integer ``seq`` as rowid: VACUUM keeps an INTEGER PRIMARY KEY stable,
 # whereas an implicit rowid may be renumbered, which would desynchronise the index.
-_SCHEMA_V2 = """
-ALTER TABLE conversations ADD COLUMN active_leaf_id TEXT;
-ALTER TABLE conversations ADD COLUMN deleted_at REAL;
-ALTER TABLE conversations ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE messages ADD COLUMN writer_pid INTEGER;
-ALTER TABLE messages ADD COLUMN writer_started REAL;
-
-CREATE INDEX messages_by_parent ON messages(parent_id);
-CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
-CREATE INDEX conversations_sidebar ON conversations(pinned DESC, updated DESC)
-    WHERE deleted_at IS NULL;
-CREATE INDEX conversations_deleted ON conversations(deleted_at) WHERE deleted_at IS NOT NULL;
-
-UPDATE conversations SET message_count =
-    (SELECT count(*) FROM messages WHERE messages.conversation_id = conversations.id);
+# The triggers on ``messages`` as v2 made them. v3 rebuilds the table and must make exactly
+# these again; a later version that changes them writes its own (a migration never changes).
+_MESSAGE_COUNT_TRIGGERS = """
 CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
     UPDATE conversations SET message_count = message_count + 1 WHERE id = new.conversation_id;
 END;
 CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
     UPDATE conversations SET message_count = message_count - 1 WHERE id = old.conversation_id;
 END;
-
-CREATE VIRTUAL TABLE messages_fts USING fts5(
-    content, reasoning, content='messages', content_rowid='seq', tokenize='trigram'
-);
+"""
+_MESSAGE_FTS_TRIGGERS = """
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.state != 'streaming' BEGIN
     INSERT INTO messages_fts(rowid, content, reasoning)
         VALUES (new.seq, new.content || char(57344, 57344), new.reasoning || char(57344, 57344));
@@ -92,7 +78,28 @@ CREATE TRIGGER messages_fts_reindex AFTER UPDATE OF content, reasoning, state ON
     INSERT INTO messages_fts(rowid, content, reasoning)
         VALUES (new.seq, new.content || char(57344, 57344), new.reasoning || char(57344, 57344));
 END;
-INSERT INTO messages_fts(rowid, content, reasoning)
+"""
+
+_SCHEMA_V2 = f"""
+ALTER TABLE conversations ADD COLUMN active_leaf_id TEXT;
+ALTER TABLE conversations ADD COLUMN deleted_at REAL;
+ALTER TABLE conversations ADD COLUMN message_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN writer_pid INTEGER;
+ALTER TABLE messages ADD COLUMN writer_started REAL;
+
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
+CREATE INDEX conversations_sidebar ON conversations(pinned DESC, updated DESC)
+    WHERE deleted_at IS NULL;
+CREATE INDEX conversations_deleted ON conversations(deleted_at) WHERE deleted_at IS NOT NULL;
+
+UPDATE conversations SET message_count =
+    (SELECT count(*) FROM messages WHERE messages.conversation_id = conversations.id);
+{_MESSAGE_COUNT_TRIGGERS}
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+    content, reasoning, content='messages', content_rowid='seq', tokenize='trigram'
+);
+{_MESSAGE_FTS_TRIGGERS}INSERT INTO messages_fts(rowid, content, reasoning)
     SELECT seq, content || char(57344, 57344), reasoning || char(57344, 57344)
     FROM messages WHERE state != 'streaming';
 
@@ -173,33 +180,7 @@ ALTER TABLE messages_v3 RENAME TO messages;
 CREATE INDEX messages_by_conversation ON messages(conversation_id, created);
 CREATE INDEX messages_by_parent ON messages(parent_id);
 CREATE INDEX messages_streaming ON messages(state) WHERE state = 'streaming';
-CREATE TRIGGER messages_count_insert AFTER INSERT ON messages BEGIN
-    UPDATE conversations SET message_count = message_count + 1 WHERE id = new.conversation_id;
-END;
-CREATE TRIGGER messages_count_delete AFTER DELETE ON messages BEGIN
-    UPDATE conversations SET message_count = message_count - 1 WHERE id = old.conversation_id;
-END;
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.state != 'streaming' BEGIN
-    INSERT INTO messages_fts(rowid, content, reasoning)
-        VALUES (new.seq, new.content || char(57344, 57344), new.reasoning || char(57344, 57344));
-END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.state != 'streaming' BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
-        VALUES ('delete', old.seq, old.content || char(57344, 57344),
-                old.reasoning || char(57344, 57344));
-END;
-CREATE TRIGGER messages_fts_unindex AFTER UPDATE OF content, reasoning, state ON messages
-        WHEN old.state != 'streaming' BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, content, reasoning)
-        VALUES ('delete', old.seq, old.content || char(57344, 57344),
-                old.reasoning || char(57344, 57344));
-END;
-CREATE TRIGGER messages_fts_reindex AFTER UPDATE OF content, reasoning, state ON messages
-        WHEN new.state != 'streaming' BEGIN
-    INSERT INTO messages_fts(rowid, content, reasoning)
-        VALUES (new.seq, new.content || char(57344, 57344), new.reasoning || char(57344, 57344));
-END;
-UPDATE conversations SET
+{_MESSAGE_COUNT_TRIGGERS}{_MESSAGE_FTS_TRIGGERS}UPDATE conversations SET
     created = min(max(ifnull(created, 0), {MIN_TIMESTAMP}), {MAX_TIMESTAMP}),
     updated = min(max(ifnull(updated, 0), {MIN_TIMESTAMP}), {MAX_TIMESTAMP})
     WHERE NOT (created BETWEEN {MIN_TIMESTAMP} AND {MAX_TIMESTAMP})

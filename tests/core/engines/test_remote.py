@@ -420,7 +420,7 @@ def test_an_endless_answer_is_cut_and_kept(
     assert error.kind == "too_large"
     assert error.end_state == "interrupted"
     assert 2000 < len(text_of(events, AnswerDelta) + text_of(events, ReasoningDelta)) < 4000
-    assert server.client_gone.wait(60)
+    assert server.client_gone.wait(120)  # generous: a loaded CI machine is slow to run the reader
 
 
 NEEDS_OPENSSL = pytest.mark.skipif(

@@ -15,7 +15,6 @@ from app.core.engines.registry import remote_engine_factory
 from app.core.engines.remote import RemoteEndpoint
 from app.core.host import EngineHost, ModelLoaded
 from app.core.network import NetworkGateway
-from app.core.paths import AppPaths
 from app.core.session import ChatSession, SessionEvent, TurnEnded, TurnOptions
 from app.core.store import ChatStore
 from tests.support.fake_openai import FakeOpenAI
@@ -41,13 +40,6 @@ class Ends:
         with self._changed:
             assert self._changed.wait_for(lambda: len(self.ended) >= count, WAIT_S)
             return self.ended[count - 1]
-
-
-@pytest.fixture
-def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
-    store = ChatStore.open(isolated_app_dirs.database)
-    yield store
-    store.close()
 
 
 @pytest.fixture
