@@ -14,8 +14,10 @@ from app.ui.main_window import MainWindow
 from app.workers.inference import InferenceClient
 
 
-def make_window(qtbot: QtBot, store: ChatStore, params: SamplingParams) -> MainWindow:
-    settings = Settings(sampling=params, context_length=2048, threads=2)
+def make_window(
+    qtbot: QtBot, store: ChatStore, params: SamplingParams, *, context_length: int = 2048
+) -> MainWindow:
+    settings = Settings(sampling=params, context_length=context_length, threads=2)
     window = MainWindow(settings=settings, store=store, client=InferenceClient())
     qtbot.addWidget(window)
     window.show()

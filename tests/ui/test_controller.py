@@ -68,7 +68,9 @@ def test_a_failed_summary_leaves_the_generating_state(
 def test_the_answer_is_saved_while_it_streams_in_the_window(
     qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
 ) -> None:
-    window = make_window(qtbot, store, ENDLESS)
+    # A big context: the tiny model writes ~1,000 tokens a second, and the answer must
+    # still be streaming after two one-per-second saves even on a slow, loaded machine.
+    window = make_window(qtbot, store, ENDLESS, context_length=32768)
     load_tiny(qtbot, window, tiny_model_f32)
     with qtbot.waitSignal(window.controller.text_arrived, timeout=30000):
         window.controller.send("Tell me a long story")
@@ -84,7 +86,7 @@ def test_the_answer_is_saved_while_it_streams_in_the_window(
     # A second save, a second or so later, holds more: the row grows before the end.
     qtbot.waitUntil(lambda: len(stored()) > len(first), timeout=30000)
     assert stored().startswith(first)
-    with qtbot.waitSignal(window.controller.generation_finished, timeout=5000) as finished:
+    with qtbot.waitSignal(window.controller.generation_finished, timeout=60000) as finished:
         window.controller.stop()
     assert finished.args[0] == "stopped"
     assert store.get_message(answer.message_id).state == "stopped"
