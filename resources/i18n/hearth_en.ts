@@ -28,4 +28,14 @@
         </translation>
     </message>
 </context>
+<context>
+    <name>VoteView</name>
+    <message numerus="yes">
+        <source>Asking %n sample(s)…</source>
+        <translation>
+            <numerusform>Asking %n sample…</numerusform>
+            <numerusform>Asking %n samples…</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from app.core.knowledge.context import Attachment, split_user_content
 from app.core.knowledge.index import StoredChunk
-from tests.core.test_session import Rig, answer_script, rig_factory, store  # noqa: F401
+from tests.core.test_session import Rig, answer_script, rig_factory  # noqa: F401
 
 LEASE = Attachment("lease.txt", "/tmp/lease.txt", 30, "ab" * 32, "text", "Rent: 4500 per month.")
 
