@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import string
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from PySide6.QtCore import QLocale
@@ -19,21 +16,9 @@ from app.core.gguf import GgufError, read_gguf_metadata
 from app.core.host import QueueFullError
 from app.ui import i18n
 from app.ui.errors_i18n import CONTEXT, TEXTS, error_text
+from tests.ui.test_translations import tools
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_tools() -> ModuleType:
-    path = ROOT / "scripts" / "update_translations.py"
-    spec = importlib.util.spec_from_file_location("hearth_update_translations_errors", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-tools = _load_tools()
 
 
 def _placeholders(text: str) -> list[tuple[str, str]]:
