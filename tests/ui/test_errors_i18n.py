@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QApplication
 
 from app.core.error_messages import ENGLISH
 from app.core.errors import DiskFullError, DownloadError, HearthError, IntegrityError
 from app.core.gguf import GgufError, read_gguf_metadata
 from app.core.host import QueueFullError
-from app.ui import i18n
 from app.ui.errors_i18n import CONTEXT, TEXTS, error_text
 from tests.ui.test_translations import tools
 
@@ -27,18 +24,6 @@ def _placeholders(text: str) -> list[tuple[str, str]]:
         for _, field, spec, _ in string.Formatter().parse(text)
         if field is not None
     )
-
-
-@pytest.fixture
-def chinese(qapp: QApplication) -> Iterator[QApplication]:
-    previous_locale = QLocale()
-    installed = i18n.install_translators(qapp, "zh_CN")
-    assert installed, "hearth_zh_CN.qm did not load"
-    yield qapp
-    for translator in installed:
-        qapp.removeTranslator(translator)
-    qapp._hearth_translators = []  # type: ignore[attr-defined]
-    QLocale.setDefault(previous_locale)
 
 
 # --- the table -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -139,19 +139,6 @@ def test_example_prompts_are_the_classic_chinese_ones(committed: list[Any]) -> N
 
 
 # --- runtime -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def chinese(qapp: QApplication) -> Iterator[QApplication]:
-    """The app with the zh_CN translators installed; English and the locale restored after."""
-    previous_locale = QLocale()
-    installed = i18n.install_translators(qapp, "zh_CN")
-    assert installed, "hearth_zh_CN.qm did not load"
-    yield qapp
-    for translator in installed:
-        qapp.removeTranslator(translator)
-    qapp._hearth_translators = []  # type: ignore[attr-defined]
-    QLocale.setDefault(previous_locale)
 
 
 def test_installed_translator_translates_known_strings(chinese: QApplication) -> None:
