@@ -10,6 +10,9 @@ saving as it streams. A 5 ms PreciseTimer on the GUI thread records how late eac
 fires. Prints lateness p50/p99/max; goal p99 <= 16 ms, max <= 50 ms.
 
 ``--profile FILE`` runs cProfile on the GUI thread during the stream and prints the top.
+
+The heartbeat while the app indexes, loads a model or serves the local API is measured by
+``python -m app bench --section heartbeat`` (``app/cli/bench_heartbeat.py``).
 """
 
 from __future__ import annotations
@@ -151,6 +154,11 @@ def main() -> int:
     parser.add_argument("--reasoning-tokens", type=int, default=200)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--profile", metavar="FILE")
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave the start-up objects to the cyclic GC (run_gui freezes them: app/main.py)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hearth-gui-bench-") as tmp:
@@ -161,7 +169,7 @@ def main() -> int:
 def run(args: argparse.Namespace, data_dir: Path) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from app.cli.bench import Heartbeat, wait_until
+    from app.cli.bench_app import Heartbeat, wait_until
     from app.core.bench import lateness_summary
     from app.core.chat import SamplingParams
     from app.core.engines.llama import ModelInfo
@@ -178,6 +186,10 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     )
     window.resize(1100, 800)
     window.show()
+    if not args.no_freeze:
+        from app.main import freeze_startup_objects
+
+        freeze_startup_objects()  # as run_gui does
     info = ModelInfo(
         path=Path("fake.gguf"),
         file_name="fake.gguf",

@@ -2,7 +2,8 @@
 
     python scripts/bench_long_chat.py [--model PATH] [--threads N] [--quick]
 
-For each configuration Hearth controls (flash attention, KV-cache type, n_ubatch) the
+For each configuration Hearth controls (flash attention, KV-cache type, n_ubatch, threads
+for the prompt, sequences in the KV cache) the
 engine is loaded fresh, a ~4096-token history is evaluated once, then:
 
 - ``deep tg``: tokens/s of a greedy answer decoded right after that history;
@@ -26,13 +27,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-#: (label, flash attention, KV type, n_ubatch)
+#: (label, flash attention, KV type, n_ubatch, prompt threads (0: same), sequences)
 CONFIGS = (
-    ("FA off, f16", "off", "f16", 512),
-    ("FA on, f16", "on", "f16", 512),
-    ("FA on, q8_0", "on", "q8_0", 512),
-    ("FA on, q4_0", "on", "q4_0", 512),
-    ("FA off, f16, ubatch 256", "off", "f16", 256),
+    ("FA off, f16", "off", "f16", 512, 0, 0),
+    ("FA on, f16", "on", "f16", 512, 0, 0),
+    ("FA on, q8_0", "on", "q8_0", 512, 0, 0),
+    ("FA on, q4_0", "on", "q4_0", 512, 0, 0),
+    ("FA off, f16, ubatch 256", "off", "f16", 256, 0, 0),
+    # Threads for the prompt apart from decode (Settings › Prompt threads).
+    ("FA off, f16, prompt threads 1", "off", "f16", 512, 1, 0),
+    # One sequence, as llama-bench runs, against the app's unified cache for Ask ×N votes.
+    ("FA off, f16, 1 sequence", "off", "f16", 512, 0, 1),
 )
 
 
@@ -75,10 +80,12 @@ def main() -> int:
         )  # fmt: skip
 
     rows: list[tuple[str, float, float, float]] = []
-    for label, flash, cache, ubatch in CONFIGS[: args.first]:
+    for label, flash, cache, ubatch, prompt_threads, sequences in CONFIGS[: args.first]:
+        extra = {"max_samples": sequences} if sequences else {}
         engine = load_engine(
             model, n_ctx=depth + 512, n_threads=threads, flash_attn=flash,  # type: ignore[arg-type]
             cache_type=cache, n_ubatch=ubatch,  # type: ignore[arg-type]
+            n_threads_batch=prompt_threads or None, **extra,  # type: ignore[arg-type]
         )  # fmt: skip
         try:
 

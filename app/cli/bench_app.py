@@ -118,6 +118,9 @@ def _open_app(model: Path | None, config: BenchConfig, threads: int, data_dir: P
     window = MainWindow(settings=settings, store=store, client=client)
     window.resize(1100, 800)
     window.show()
+    from app.main import freeze_startup_objects
+
+    freeze_startup_objects()  # as run_gui does: full collections skip start-up's objects
     session = AppSession(window, client, store, Heartbeat(), [], [], [], [])
     window.controller.generation_finished.connect(
         lambda reason, stats: session.finished.append((reason, stats, time.perf_counter()))

@@ -58,11 +58,11 @@ clock: Callable[[], float] = time.monotonic
 
 def load_engine(model: Path, settings: Settings) -> Engine:
     """Load the model (tests replace this with a scripted engine)."""
-    from app.core.engines.llama import load_engine as load_llama_engine
+    from app.core.engines.local_load import LocalLoad
+    from app.core.paths import app_paths
 
-    engine: Engine = load_llama_engine(
-        model, n_ctx=settings.effective_context(), n_threads=settings.effective_threads()
-    )
+    # The same attention, KV and thread choices as the window (Settings › Model).
+    engine: Engine = LocalLoad.from_settings(settings, app_paths()).load(model)
     return engine
 
 

@@ -241,7 +241,7 @@ def _engine_factory(args: argparse.Namespace) -> Any:
     """The host's load factory for ``--engine``: a saved remote engine, or the local model."""
     paths = app_paths()
     if args.engine == "local":
-        from app.core.engines.llama import load_engine
+        from app.core.engines.local_load import LocalLoad
         from app.core.settings import load_settings
 
         settings = load_settings(paths.settings_file)
@@ -252,13 +252,10 @@ def _engine_factory(args: argparse.Namespace) -> Any:
             )
         model = Path(model_text).expanduser()
 
+        options = LocalLoad.from_settings(settings, paths)
+
         def local(cancel: CancelToken) -> Any:
-            return load_engine(
-                model,
-                n_ctx=settings.effective_context(),
-                n_threads=settings.effective_threads(),
-                cancel=cancel,
-            )
+            return options.load(model, cancel)
 
         return local
     from app.core.engines.registry import EngineRegistry, remote_engine_factory

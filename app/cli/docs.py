@@ -20,7 +20,6 @@ from app.cli.term import for_terminal
 from app.core.cancel import CancelToken
 from app.core.errors import HearthError
 from app.core.knowledge.embed import Embedder, LlamaEmbedder
-from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES
 from app.core.knowledge.index import KnowledgeIndex
 from app.core.logsetup import configure_logging
 from app.core.paths import app_paths
@@ -40,7 +39,10 @@ def add_parser(subparsers: Any) -> None:
     index.add_argument("name", metavar="NAME", nargs="?", help="one collection (default: all)")
     _embed_option(index)
     index.add_argument(
-        "--max-mb", type=float, default=DEFAULT_MAX_FILE_BYTES / 1048576, help="file size limit"
+        "--max-mb",
+        type=float,
+        default=None,
+        help="file size limit in MB (default: the Library's size limit in the settings)",
     )
     search = actions.add_parser("search", help="search collections")
     search.add_argument("query", metavar="QUERY")
@@ -96,6 +98,11 @@ def _dispatch(index: KnowledgeIndex, args: argparse.Namespace, embedder: Embedde
         names = [args.name] if args.name else [c.name for c in index.collections()]
         cancel = CancelToken()
         status = 0
+        max_mb = args.max_mb
+        if max_mb is None:
+            from app.core.settings import load_settings
+
+            max_mb = load_settings(app_paths().settings_file).library_max_file_mb
         for name in names:
             try:
                 report = index_collection(
@@ -103,7 +110,7 @@ def _dispatch(index: KnowledgeIndex, args: argparse.Namespace, embedder: Embedde
                     name,
                     cancel=cancel,
                     embedder=embedder,
-                    max_bytes=int(args.max_mb * 1048576),
+                    max_bytes=int(max_mb * 1048576),
                     progress=lambda done, total: print(
                         f"\r{done}/{total}", end="", file=sys.stderr, flush=True
                     ),

@@ -100,14 +100,20 @@ def run(args: argparse.Namespace) -> int:
         token = load_or_create_token(paths.config)
     except HearthError as exc:
         return _fail(str(exc))
+    from app.core.engines.local_load import LocalLoad
     from app.server.service import Service, ServiceOptions
 
+    # The window's attention, KV and thread choices, with --ctx/--threads on top.
+    load = LocalLoad.from_settings(settings, paths).overriding(
+        n_ctx=args.ctx or 0, n_threads=args.threads or 0
+    )
     options = ServiceOptions(
         host=args.host,
         port=port,
         model=model,
-        n_ctx=args.ctx or settings.effective_context(),
-        n_threads=args.threads or settings.effective_threads(),
+        n_ctx=load.n_ctx,
+        n_threads=load.n_threads,
+        load=load,
         token=token,
         allowed_origins=" ".join(
             [str(getattr(settings, "api_allowed_origins", "")), *args.allow_origin]

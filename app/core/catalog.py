@@ -117,6 +117,14 @@ class CatalogEntry:
     #: "chat" (the model manager's models) or "embedding" (for the Library's vectors; see
     #: app/core/knowledge). Entries without it are chat models.
     role: Literal["chat", "embedding"] = "chat"
+    #: Where the entry's facts (repo, file, size, sha256) were read, for maintainers.
+    provenance: str = ""
+
+    @property
+    def checksum_published(self) -> bool:
+        """False when the catalog pins no sha256: the download then checks the sources'
+        reported sha256, the size and the GGUF header (the UI says "checksum not published")."""
+        return self.sha256 is not None
 
     @property
     def kv_bytes_per_token(self) -> int:
@@ -141,6 +149,16 @@ class Catalog:
     @property
     def default_entry(self) -> CatalogEntry | None:
         return next((e for e in self.models if e.default), self.models[0] if self.models else None)
+
+    @property
+    def chat_models(self) -> tuple[CatalogEntry, ...]:
+        return tuple(e for e in self.models if e.role == "chat")
+
+    @property
+    def embedding_models(self) -> tuple[CatalogEntry, ...]:
+        """The Library's embedding models: listed in the manager's own section, never as a
+        chat model."""
+        return tuple(e for e in self.models if e.role == "embedding")
 
     def by_file(self, file_name: str) -> CatalogEntry | None:
         return next((e for e in self.models if e.file == file_name), None)
@@ -432,6 +450,8 @@ def _parse_entry(item: Any, index: int, problems: _Problems) -> CatalogEntry | N
     if role not in ("chat", "embedding"):
         problems.add(where, "“role” must be “chat” or “embedding”")
         role = "chat"
+    if role == "embedding" and default:
+        problems.add(where, "an embedding model cannot be the default (chat) model")
     if len(problems.items) > before:
         return None
     return CatalogEntry(
@@ -452,6 +472,7 @@ def _parse_entry(item: Any, index: int, problems: _Problems) -> CatalogEntry | N
         sources=tuple(sources),
         description=text("description", required=False, default=""),
         role=role,
+        provenance=text("provenance", required=False, default=""),
     )
 
 

@@ -466,6 +466,17 @@ ENGLISH: Final[dict[str, str]] = {
     "documents.damaged": "“{name}” is damaged.",
     "documents.too_many_pages": "“{name}” has {count} pages; Hearth reads at most {limit}.",
     "documents.damaged_pdf": "“{name}” is a damaged PDF.",
+    "documents.timeout": "“{name}” took longer than {seconds} s to read; it was skipped.",
+    "documents.pdf_limit": (
+        "“{name}” has a part that would decompress to an unsafe size; it was not read."
+    ),
+    "documents.too_much_text": (
+        "“{name}” holds more text than Hearth reads from one file ({limit})."
+    ),
+    "documents.link_outside": (
+        "“{name}” is a link to a file outside the folder, so it was not read."
+    ),
+    "documents.root_missing": "“{path}” no longer exists.",
     # --- Datasets (dataset.py, dataset_generate.py) ---------------------------------------
     "dataset.write_failed": "Could not write the dataset in {folder}: {reason}.",
     "dataset.disk_full": (

@@ -87,6 +87,23 @@ NON_CAUSAL_ARCHITECTURES: Final = frozenset(
         "rnd1",
     }
 )
+#: Of those, the ones llama.cpp runs as sentence-embedding models (pooled vectors, no chat;
+#: XLM-RoBERTa models such as bge-m3 and multilingual-e5 are converted to "bert"). An
+#: imported GGUF with one of these is filed as an embedding model for the Library.
+EMBEDDING_ARCHITECTURES: Final = frozenset(
+    {
+        "bert",
+        "modern-bert",
+        "nomic-bert",
+        "nomic-bert-moe",
+        "neo-bert",
+        "jina-bert-v2",
+        "jina-bert-v3",
+        "eurobert",
+        "gemma-embedding",
+        "llama-embed",
+    }
+)
 #: ``general.type`` values that mark a GGUF as something other than a whole model.
 _NON_MODEL_TYPES: Final = {
     "adapter": "a LoRA adapter",
@@ -574,8 +591,14 @@ def _metadata(
     )
 
 
-def validate_gguf(path: Path | str) -> GgufMetadata:
-    """:func:`read_gguf_metadata`, then require a causal LM Hearth can chat with."""
+def is_embedding_architecture(architecture: str) -> bool:
+    """True for a ``general.architecture`` that is a sentence-embedding model."""
+    return architecture.strip().lower() in EMBEDDING_ARCHITECTURES
+
+
+def validate_gguf(path: Path | str, *, allow_embedding: bool = False) -> GgufMetadata:
+    """:func:`read_gguf_metadata`, then require a causal LM Hearth can chat with (or, with
+    ``allow_embedding``, an embedding model for the Library)."""
     meta = read_gguf_metadata(path)
     name = _display_name(Path(path))
     general_type = meta.general_type.lower()
@@ -583,7 +606,8 @@ def validate_gguf(path: Path | str) -> GgufMetadata:
         raise ImportValidationError.of(f"gguf.is_{general_type}", name=name)
     if not meta.architecture:
         raise ImportValidationError.of("gguf.no_architecture", name=name)
-    if meta.architecture.lower() in NON_CAUSAL_ARCHITECTURES:
+    embedding = allow_embedding and is_embedding_architecture(meta.architecture)
+    if meta.architecture.lower() in NON_CAUSAL_ARCHITECTURES and not embedding:
         raise ImportValidationError.of("gguf.not_causal", name=name, architecture=meta.architecture)
     if meta.vocab_size is None:
         raise ImportValidationError.of("gguf.no_tokenizer", name=name)

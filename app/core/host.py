@@ -47,6 +47,7 @@ from app.core.chat import (
     TurnStats,
 )
 from app.core.engines.base import Engine, EngineInfo, SampleEvent
+from app.core.engines.local_load import LocalLoad
 from app.core.errors import (
     CancelledError,
     GenerationError,
@@ -305,17 +306,21 @@ class EngineHost:
         self,
         path: str | Path,
         *,
-        n_ctx: int,
-        n_threads: int,
+        n_ctx: int = 0,
+        n_threads: int = 0,
+        options: LocalLoad | None = None,
         sink: Sink | None = None,
         origin: Origin = "gui",
     ) -> Job:
-        """Queue loading a GGUF file with the local llama.cpp engine."""
+        """Queue loading a GGUF file with the local llama.cpp engine.
+
+        ``options`` (usually :meth:`LocalLoad.from_settings`) carries the user's attention
+        and thread choices; ``n_ctx``/``n_threads`` alone load with the defaults.
+        """
+        chosen = options or LocalLoad(n_ctx=n_ctx or 4096, n_threads=n_threads)
 
         def factory(cancel: CancelToken) -> Engine:
-            from app.core.engines.llama import load_engine
-
-            return load_engine(path, n_ctx=n_ctx, n_threads=n_threads, cancel=cancel)
+            return chosen.load(path, cancel)
 
         return self.load(factory, sink, origin=origin)
 

@@ -90,6 +90,8 @@ def install_catalog_entry(
         cancel=cancel,
         rank=rank,
         pinned_source=pinned_source,
+        # An embedding entry (the Library's) is a BERT-like model, which is no chat model.
+        allow_embedding=entry.role == "embedding",
     )
 
 
@@ -149,8 +151,12 @@ def install_file(
     cancel: CancelToken,
     rank: bool = True,
     pinned_source: str | None = None,
+    allow_embedding: bool = False,
 ) -> InstallResult:
-    """Download ``dest`` from ``sources``, verified against ``expected_sha256``, and record it."""
+    """Download ``dest`` from ``sources``, verified against ``expected_sha256``, and record it.
+
+    The header is then read: ``metadata`` is None (with a ``warning``) when the file is not
+    a usable chat model, or, with ``allow_embedding``, not an embedding model either."""
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     path = download_file(
@@ -166,7 +172,7 @@ def install_file(
     )
     record_download(dest.parent, path.name, expected_sha256)
     try:
-        metadata: GgufMetadata | None = validate_gguf(path)
+        metadata: GgufMetadata | None = validate_gguf(path, allow_embedding=allow_embedding)
         warning = ""
     except HearthError as exc:
         log.warning("install: %s is installed but not usable: %s", path, exc)

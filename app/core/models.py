@@ -35,6 +35,7 @@ from app.core.gguf import (
     SUPPORTED_GGUF_VERSIONS,
     GgufError,
     GgufMetadata,
+    is_embedding_architecture,
     read_gguf_metadata,
     validate_gguf,
 )
@@ -165,6 +166,16 @@ class InstalledModel:
             quant = f" {self.metadata.file_type}" if self.metadata.file_type else ""
             return f"{self.metadata.name}{quant}"
         return self.name
+
+    @property
+    def role(self) -> Literal["chat", "embedding"]:
+        """``embedding`` for a model the Library uses for vectors (never loaded for chat):
+        the catalog says so, or else the file's architecture does (BERT and kin)."""
+        if self.entry is not None:
+            return self.entry.role
+        if self.metadata is not None and is_embedding_architecture(self.metadata.architecture):
+            return "embedding"
+        return "chat"
 
     @property
     def kv_bytes_per_token(self) -> int | None:
@@ -309,9 +320,12 @@ def check_import_name(path: Path) -> None:
 
 
 def validate_import(path: Path) -> GgufMetadata:
-    """Everything checked before an import: the name, then the header (bounded reader)."""
+    """Everything checked before an import: the name, then the header (bounded reader).
+
+    A chat model or an embedding model (BERT and kin) passes; :attr:`InstalledModel.role`
+    then files it in the right section."""
     check_import_name(path)
-    return validate_gguf(path)
+    return validate_gguf(path, allow_embedding=True)
 
 
 def import_gguf(
@@ -335,7 +349,7 @@ def import_gguf(
     # Resolved for the copy, but named as given: a Hugging Face cache links "x.gguf" to a
     # blob named by its hash.
     source = given.resolve()
-    meta = validate_gguf(source)
+    meta = validate_gguf(source, allow_embedding=True)
     directory = _models_dir(models_dir)
     directory.mkdir(parents=True, exist_ok=True)
     records = _load_registry(directory)

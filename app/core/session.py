@@ -25,7 +25,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,7 +44,12 @@ from app.core.chat import (
 from app.core.engines.base import EngineInfo
 from app.core.errors import HearthError
 from app.core.host import HostEvent, Job, JobFailed, Origin
-from app.core.knowledge.context import Attachment, PreparedInput, prepare_fitted
+from app.core.knowledge.context import (
+    Attachment,
+    PreparedInput,
+    prepare_fitted,
+    stored_attachments,
+)
 from app.core.knowledge.index import StoredChunk
 from app.core.session_events import (
     BusyError,
@@ -136,6 +141,22 @@ class _Turn:
             self.prefix_reasoning + "".join(self.reasoning),
             self.prefix_answer + "".join(self.answer),
         )
+
+
+def _keep_shortened(
+    provenance: dict[str, Any], original: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """An edited question's provenance: a file the original message already carried cut
+    to its passages stays marked as shortened (its full text was never stored)."""
+    was = {
+        (r.get("name"), r.get("sha256"))
+        for r in (original or {}).get("attachments") or []
+        if isinstance(r, Mapping) and r.get("shortened")
+    }
+    for record in provenance.get("attachments") or []:
+        if (record.get("name"), record.get("sha256")) in was:
+            record["shortened"] = True
+    return provenance
 
 
 def _default_options(_conversation_id: str) -> TurnOptions:
@@ -318,8 +339,19 @@ class ChatSession:
             self.conversation_id = message.conversation_id
             return self._start_new_answer("regenerate", answer, parent_id, undo_id=answer.id)
 
-    def edit(self, message_id: str, new_text: str) -> TurnStarted:
-        """Edit and resend a question: a new branch beside the old one."""
+    def edit(
+        self,
+        message_id: str,
+        new_text: str,
+        *,
+        attachments: Sequence[Attachment] | None = None,
+        sources: Sequence[StoredChunk] = (),
+    ) -> TurnStarted:
+        """Edit and resend a question: a new branch beside the old one.
+
+        ``new_text`` is the question alone. The files the message carried go with it
+        again (same name, size, hash and text) unless ``attachments`` says which to keep.
+        """
         if not new_text.strip():
             raise HearthError.of("chat.empty_message")
         with self._lock:
@@ -327,10 +359,23 @@ class ChatSession:
             message = self.store.get_message(message_id)
             if message.role != "user":
                 raise HearthError.of("chat.edit_own_only")
-            question, answer = self.store.start_turn(
-                message.conversation_id, message.parent_id, new_text
-            )
+            if attachments is None:
+                attachments = stored_attachments(message.content, message.provenance)
             self.conversation_id = message.conversation_id
+            if attachments or sources:
+                path = self.store.active_path(message.conversation_id)
+                before = list(itertools.takewhile(lambda m: m.id != message.id, path))
+                prepared = self._prepare_input(new_text, before, attachments, sources)
+                question, answer = self.store.start_turn(
+                    message.conversation_id,
+                    message.parent_id,
+                    prepared.content,
+                    provenance=_keep_shortened(prepared.provenance, message.provenance),
+                )
+            else:
+                question, answer = self.store.start_turn(
+                    message.conversation_id, message.parent_id, new_text
+                )
             return self._start_new_answer("edit", answer, question.id, undo_id=question.id)
 
     def continue_answer(self, message_id: str) -> TurnStarted:

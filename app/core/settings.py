@@ -35,6 +35,10 @@ _INT32_MAX = 2**31 - 1
 _UINT32_MAX = 2**32 - 1
 #: The settings file is small; a bigger one is not read (it would be held in memory).
 MAX_SETTINGS_BYTES = 4 * 1024 * 1024
+#: The Library's largest file (indexing and attachments), in MB: default and bounds.
+DEFAULT_LIBRARY_FILE_MB = 50
+MIN_LIBRARY_FILE_MB = 1
+MAX_LIBRARY_FILE_MB = 4096
 
 Theme = Literal["system", "light", "dark"]
 Language = Literal["system", "zh_CN", "en"]
@@ -47,6 +51,9 @@ class Settings:
     version: int = SETTINGS_VERSION
     #: llama.cpp threads; ``0`` means automatic (see :func:`default_threads`).
     threads: int = 0
+    #: Threads for prompt evaluation; ``0`` means the same as ``threads``. Prompts are
+    #: compute-bound and decode memory-bound, so on big machines the best counts differ.
+    prompt_threads: int = 0
     #: Context length in tokens; ``0`` means automatic (see :func:`default_context`).
     context_length: int = 0
     sampling: SamplingParams = field(default_factory=SamplingParams)
@@ -73,9 +80,22 @@ class Settings:
     flash_attention: FlashAttnMode = "auto"
     #: KV-cache element type; q8_0 and q4_0 need flash attention (forced on for them).
     kv_cache_type: CacheType = "f16"
+    #: The embedding model the Library uses for meaning search (a file name in the models
+    #: folder, or a model registered in place): the model manager's "Use for Library".
+    #: Empty: the first installed embedding model (see app/core/knowledge/embed.py).
+    embedding_model: str = ""
+    #: The largest file the Library indexes or a message attaches, in MB (the Library's
+    #: "Size limit"); see :func:`library_max_bytes`.
+    library_max_file_mb: int = DEFAULT_LIBRARY_FILE_MB
+
+    def library_max_bytes(self) -> int:
+        return self.library_max_file_mb * 1024 * 1024
 
     def effective_threads(self) -> int:
         return self.threads if self.threads > 0 else default_threads()
+
+    def effective_prompt_threads(self) -> int:
+        return self.prompt_threads if self.prompt_threads > 0 else self.effective_threads()
 
     def effective_context(self) -> int:
         return self.context_length if self.context_length > 0 else default_context()
@@ -193,6 +213,12 @@ def settings_from_dict(raw: Any) -> Settings:
     if not 0 <= settings.threads <= MAX_THREADS:
         log.warning("settings: ignoring bad value for threads")
         settings = replace(settings, threads=base.threads)
+    if not 0 <= settings.prompt_threads <= MAX_THREADS:
+        log.warning("settings: ignoring bad value for prompt_threads")
+        settings = replace(settings, prompt_threads=base.prompt_threads)
+    if not MIN_LIBRARY_FILE_MB <= settings.library_max_file_mb <= MAX_LIBRARY_FILE_MB:
+        log.warning("settings: ignoring bad value for library_max_file_mb")
+        settings = replace(settings, library_max_file_mb=base.library_max_file_mb)
     if not (settings.font_point_size == 0 or 4 <= settings.font_point_size <= 96):
         log.warning("settings: ignoring bad value for font_point_size")
         settings = replace(settings, font_point_size=base.font_point_size)

@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from app.core.engines.local_load import LocalLoad
 from app.core.errors import HearthError, ModelLoadError
 from app.core.host import EngineHost, JobFailed, ModelLoaded
 from app.core.paths import AppPaths
@@ -40,6 +41,8 @@ class ServiceOptions:
     allowed_origins: str = ""
     save_chats: bool = False
     offline: bool = False
+    #: The user's attention/KV/thread choices; None loads with n_ctx/n_threads only.
+    load: LocalLoad | None = None
 
 
 class Service:
@@ -67,6 +70,7 @@ class Service:
             self.options.model,
             n_ctx=self.options.n_ctx,
             n_threads=self.options.n_threads,
+            options=self.options.load,
             origin="cli",
         )
         job.wait(LOAD_TIMEOUT_S)

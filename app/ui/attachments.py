@@ -3,21 +3,34 @@
 Extraction (PDF, DOCX, encodings) runs off the GUI thread through the task runner; a file
 that cannot be read shows its reason in ``failed`` and is not attached. The chips show the
 file name and size; × removes one. :meth:`AttachmentBar.take` hands the attachments to the
-send and clears the bar.
+send and clears the bar. :class:`EditMessageDialog` edits a sent question with its files
+shown as chips, so an edit keeps them (or drops the ones removed).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.cancel import CancelToken, ProgressCallback
+from app.core.errors import HearthError
 from app.core.knowledge.context import Attachment
-from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES, extract_file
+from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES, ExtractionError, extract_file
 from app.ui.plain import plain_tooltip
 from app.workers.tasks import TaskRunner
 
@@ -110,6 +123,11 @@ class AttachmentBar(QWidget):
         self._attachments.clear()
         self._rebuild()
 
+    def set_attachments(self, attachments: Sequence[Attachment]) -> None:
+        """Show these files (already extracted: a sent message's, for an edit)."""
+        self._attachments = list(attachments)[:MAX_ATTACHMENTS]
+        self._rebuild()
+
     def remove(self, attachment: Attachment) -> None:
         if attachment in self._attachments:
             self._attachments.remove(attachment)
@@ -150,7 +168,12 @@ class AttachmentBar(QWidget):
                 max_bytes: int = self.max_bytes,
             ) -> Attachment:
                 cancel.raise_if_cancelled()
-                return Attachment.from_extracted(path, extract_file(path, max_bytes=max_bytes))
+                try:
+                    doc = extract_file(path, max_bytes=max_bytes)
+                except ExtractionError as exc:
+                    # The reason in the UI's language (the runner passes on str(exc)).
+                    raise _TranslatedError(exc) from exc
+                return Attachment.from_extracted(path, doc)
 
             task = self.runner.submit(
                 work,
@@ -187,6 +210,66 @@ class AttachmentBar(QWidget):
             self._layout.insertWidget(self._layout.count() - 1, chip)
             self.chips.append(chip)
         self.changed.emit()
+
+
+class _TranslatedError(HearthError):
+    """An extraction error whose str() is its sentence in the UI's language (the task
+    runner passes on only the sentence; short sentences cannot be matched back later)."""
+
+    def __init__(self, error: ExtractionError) -> None:
+        from app.ui.errors_i18n import error_text
+
+        super().__init__(error_text(error), detail=error.detail)
+        self.error = error
+
+
+class EditMessageDialog(QDialog):
+    """Edit a sent question and send it again; its files stay as chips (× drops one)."""
+
+    def __init__(
+        self,
+        text: str,
+        attachments: Sequence[Attachment] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("editMessageDialog")
+        # The window's own sentences (they were its input dialog's), translated already.
+        self.setWindowTitle(QCoreApplication.translate("MainWindow", "Edit message"))
+        self.editor = QPlainTextEdit(self)
+        self.editor.setPlainText(text)
+        name = QCoreApplication.translate("UserMessageWidget", "Your message")
+        self.editor.setAccessibleName(name)
+        self.bar = AttachmentBar(parent=self)
+        # Files are kept or removed here; new ones are attached in the chat input.
+        self.bar.attach_button.setVisible(False)
+        self.bar.set_attachments(attachments)
+        self.bar.setVisible(bool(attachments))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.send_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.send_button.setText(QCoreApplication.translate("MainWindow", "Send"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.editor.textChanged.connect(self._update_send)
+        layout = QVBoxLayout(self)
+        prompt = QCoreApplication.translate("MainWindow", "Edit your message and send it again:")
+        layout.addWidget(QLabel(prompt, self))
+        layout.addWidget(self.bar)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(buttons)
+        self.resize(560, 320)
+        self._update_send()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+    def attachments(self) -> list[Attachment]:
+        return self.bar.attachments
+
+    def _update_send(self) -> None:
+        self.send_button.setEnabled(bool(self.text().strip()))
 
 
 class DropAndPaste(QObject):

@@ -7,11 +7,13 @@ open tail block is re-rendered, never the whole answer) and in full once at the 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QLabel,
     QPushButton,
@@ -35,17 +37,28 @@ from app.ui.message_widgets import (
 from app.ui.plain import PlainLabel
 
 #: A long chat opens with only its newest messages built (a screenful plus a margin);
-#: older ones are built LAZY_BATCH at a time when the user scrolls near the top.
+#: older ones are built when the user scrolls near the top, a few per event-loop turn.
 LAZY_TAIL = 8
+#: How many older messages build_older() builds when not told.
 LAZY_BATCH = 4
 #: Older messages are built when the view is within this many viewport heights of the top.
 LAZY_MARGIN_SCREENS = 1.0
+#: While scrolling up, one event-loop turn builds older messages for at most this long (at
+#: least one message), then lets input and painting run; the next turn goes on. Building
+#: four at a time cost a turn 65-76 ms (docs/BENCHMARKS.md, "big chats").
+LAZY_TURN_BUDGET_S = 0.008
+#: Older messages are built into pages of this many items above the newest ones. A new
+#: item at the top then moves the items of its page and the pages below, not every
+#: message of the chat (moving hundreds of widgets was most of a step's cost).
+LAZY_PAGE_SIZE = 16
 
 __all__ = [
     "FULL_RENDER_MAX_CHARS",
     "LAZY_BATCH",
     "LAZY_MARGIN_SCREENS",
+    "LAZY_PAGE_SIZE",
     "LAZY_TAIL",
+    "LAZY_TURN_BUDGET_S",
     "RENDER_STEP_CHARS",
     "AssistantMessageWidget",
     "AutoHeightBrowser",
@@ -111,6 +124,19 @@ class EmptyState(QWidget):
             self.example_chosen.emit(button.text())
 
 
+class _Column(QWidget):
+    """The widget inside the scroll area that holds the column of messages."""
+
+    def sizeHint(self) -> QSize:
+        # QWidget's size hint asks the layout for its height at the width the messages
+        # would like, and the scroll area then asks at the real width; every layout
+        # remembers one width, so each pass laid every message out twice (tens of ms in
+        # a 600-message chat). The hint's height is not used (the scroll area sizes this
+        # widget by its height for the real width): answer without a height-for-width.
+        layout = self.layout()
+        return layout.sizeHint() if layout is not None else super().sizeHint()
+
+
 class ChatView(QScrollArea):
     """A column of messages with stick-to-bottom scrolling while streaming."""
 
@@ -123,6 +149,8 @@ class ChatView(QScrollArea):
     branch_requested = Signal(str, int)  # message id, -1 for previous / +1 for next
     example_chosen = Signal(str)
     link_activated = Signal(QUrl)
+    #: an answer's [n] marker was clicked: (message id, source number n)
+    citation_activated = Signal(str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,7 +160,7 @@ class ChatView(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName(self.tr("Conversation"))
         self._theme = render.theme_for(False)
-        self._container = QWidget(self)
+        self._container = _Column(self)
         self._container.setObjectName("chatContainer")
         self._column = QVBoxLayout(self._container)
         self._column.setContentsMargins(16, 12, 16, 12)
@@ -146,9 +174,17 @@ class ChatView(QScrollArea):
         self._notices: list[QLabel] = []
         #: Builders of the older messages not built yet, oldest first (see show_lazily).
         self._pending: list[tuple[MessageId, Callable[[], None]]] = []
-        #: While older messages are built: where the next widget goes (column, list).
-        self._prepend_at: tuple[int, int] | None = None
+        #: While older messages are built: where the next widget goes (the layout and
+        #: the index in it, the index in _messages).
+        self._prepend_at: tuple[QBoxLayout, int, int] | None = None
         self._building_older = False
+        #: The pages older messages are built into (see LAZY_PAGE_SIZE), the top one first.
+        self._pages: list[QWidget] = []
+        #: One pending "build older messages" per turn, however many scroll events came.
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._maybe_build_older)
         #: After older messages were built above: the message the user was reading and
         #: its offset in the viewport, kept while the new content settles (until they scroll).
         self._anchor: tuple[MessageWidget, int] | None = None
@@ -179,6 +215,11 @@ class ChatView(QScrollArea):
         """Older messages of the open chat that are not built yet."""
         return len(self._pending)
 
+    @property
+    def building(self) -> bool:
+        """Older messages are being built, a turn at a time (the view is near the top)."""
+        return self._build_timer.isActive()
+
     def show_lazily(self, items: Sequence[tuple[MessageId, Callable[[], None]]]) -> None:
         """Show a chat's messages, oldest first: each builder adds its message's widget.
 
@@ -192,7 +233,7 @@ class ChatView(QScrollArea):
             build()
         if self._pending:
             self.empty_state.setVisible(False)
-            QTimer.singleShot(0, self, self._maybe_build_older)
+            self._build_timer.start()
 
     def build_all(self) -> None:
         """Build every pending older message (find-in-chat needs them all)."""
@@ -200,35 +241,131 @@ class ChatView(QScrollArea):
             self.build_older(len(self._pending))
         self._anchor = None
 
-    def build_older(self, count: int = LAZY_BATCH, *, keep_place: bool = False) -> int:
-        """Build up to ``count`` older messages above the shown ones.
+    def build_older(
+        self,
+        count: int = LAZY_BATCH,
+        *,
+        keep_place: bool = False,
+        budget_s: float | None = None,
+    ) -> int:
+        """Build up to ``count`` older messages above the shown ones, newest first.
 
-        With ``keep_place`` what the user is reading stays put while the new content
-        above is laid out (Qt lays it out later, so the anchor is applied on each range
-        change until the user scrolls).
+        With ``budget_s`` it stops once that long has been spent (after one message at
+        least). With ``keep_place`` what the user is reading stays put: the view is
+        re-anchored as soon as the new content is laid out, before anything is painted
+        (and again on later relayouts, until the user scrolls).
         """
         if not self._pending or self._building_older:
             return 0
-        batch = self._pending[-count:]
-        del self._pending[-len(batch) :]
         bar = self.verticalScrollBar()
         if keep_place and not self._stick_to_bottom and self._anchor is None and self._messages:
-            reading = self._messages[0]
-            self._anchor = (reading, reading.y() - bar.value())
-        first_message = self._column.indexOf(self._messages[0]) if self._messages else -1
-        notices_above = sum(
-            1 for label in self._notices if 0 <= self._column.indexOf(label) < first_message
-        )
+            reading = self._first_visible()
+            self._anchor = (reading, self._top_of(reading) - bar.value())
+        started = time.perf_counter()
+        built = 0
         self._building_older = True
-        # New widgets go below the empty state and any notice above the first message.
-        self._prepend_at = (1 + notices_above if first_message >= 0 else 1, 0)
+        # Showing a widget lays its parent out again: with hundreds of messages in the
+        # column that is the expensive part, so the column waits and is laid out once.
+        self._column.setEnabled(False)
         try:
-            for _message_id, build in batch:
+            while self._pending and built < count:
+                _message_id, build = self._pending.pop()
+                layout = self._top_page_layout()
+                self._prepend_at = (layout, 0, 0)
+                items = layout.count()
                 build()
+                built += 1
+                item = layout.itemAt(0) if layout.count() > items else None
+                new = item.widget() if item is not None else None
+                if new is not None and not new.testAttribute(
+                    Qt.WidgetAttribute.WA_WState_ExplicitShowHide
+                ):
+                    new.show()
+                if budget_s is not None and time.perf_counter() - started >= budget_s:
+                    break
         finally:
             self._prepend_at = None
+            self._column.setEnabled(True)
             self._building_older = False
-        return len(batch)
+        self._settle_built()
+        self._apply_anchor()
+        return built
+
+    def _settle_built(self) -> None:
+        """Lay out what was just built to its final heights, now rather than over turns.
+
+        Qt would lay the page out on the next turn, and only then would a new answer get
+        its width and fit its height to it: the view would move under the reader twice.
+        """
+        page = self._pages[0] if self._pages else None
+        page_layout = page.layout() if page is not None else None
+        if page is None or page_layout is None:
+            self._settle()
+            return
+        if page.width() != self._pages[-1].width() or len(self._pages) == 1:
+            self._settle()  # a new page: give it its width first
+        # The page lays its items out at its width (an invalidated page ignores its resize
+        # until its own posted request); the new answers fit their height to that width,
+        # their messages are laid out again, then the page, and the column once.
+        page_layout.activate()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        page_layout.activate()
+        self._settle()
+
+    def _top_page_layout(self) -> QBoxLayout:
+        """The layout the next older item goes into (at its top); a new page if full."""
+        if self._pages:
+            top = self._pages[0].layout()
+            if isinstance(top, QBoxLayout) and top.count() < LAZY_PAGE_SIZE:
+                return top
+            index = self._column.indexOf(self._pages[0])
+        elif self._messages:
+            # Below the empty state and any notice above the first message (e.g. the
+            # marker of where the model's context begins, placed before that message).
+            first_message = self._column.indexOf(self._messages[0])
+            index = 1 + sum(
+                1 for label in self._notices if 0 <= self._column.indexOf(label) < first_message
+            )
+        else:
+            index = 1  # below the empty state
+        page = QWidget(self._container)
+        page.setObjectName("chatPage")
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(self._column.spacing())
+        self._column.insertWidget(index, page)
+        page.show()
+        self._pages.insert(0, page)
+        return layout
+
+    def _first_visible(self) -> MessageWidget:
+        """The first message reaching into the view: the one the user is reading.
+
+        Not the oldest one built: those just built above may still change height when
+        they fit their width, which would move everything below them.
+        """
+        value = self.verticalScrollBar().value()
+        low, high = 0, len(self._messages) - 1
+        while low < high:  # the messages are in column order
+            middle = (low + high) // 2
+            widget = self._messages[middle]
+            if self._top_of(widget) + widget.height() <= value:
+                low = middle + 1
+            else:
+                high = middle
+        return self._messages[low]
+
+    def _top_of(self, widget: QWidget) -> int:
+        """The widget's top in the column (it may sit in a page)."""
+        return widget.mapTo(self._container, QPoint(0, 0)).y()
+
+    def _slot_of(self, widget: QWidget) -> tuple[QBoxLayout, int]:
+        """The layout holding ``widget`` (the column or a page) and its index there."""
+        parent = widget.parentWidget()
+        layout = parent.layout() if parent is not None else None
+        if isinstance(layout, QBoxLayout):
+            return layout, layout.indexOf(widget)
+        return self._column, -1
 
     def set_theme(self, theme: render.RenderTheme) -> None:
         self._theme = theme
@@ -238,6 +375,7 @@ class ChatView(QScrollArea):
 
     def clear(self) -> None:
         self._live_timer.stop()
+        self._build_timer.stop()
         self._pending.clear()
         self._anchor = None
         self._reveal = None
@@ -249,6 +387,10 @@ class ChatView(QScrollArea):
             self._column.removeWidget(label)
             label.deleteLater()
         self._notices.clear()
+        for page in self._pages:
+            self._column.removeWidget(page)
+            page.deleteLater()
+        self._pages.clear()
         self.empty_state.setVisible(True)
         self._stick_to_bottom = True
 
@@ -290,12 +432,13 @@ class ChatView(QScrollArea):
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         anchor = self.message(before) if before else None
-        index = self._column.indexOf(anchor) if anchor is not None else -1
+        layout, index = self._slot_of(anchor) if anchor is not None else (self._column, -1)
         if index < 0 and self._prepend_at is not None:
-            column_index, list_index = self._prepend_at
-            self._prepend_at = (column_index + 1, list_index)
-            index = column_index
-        self._column.insertWidget(index if index >= 0 else self._column.count() - 1, label)
+            layout, index, list_index = self._prepend_at
+            self._prepend_at = (layout, index + 1, list_index)
+        if index < 0:
+            layout, index = self._column, self._column.count() - 1
+        layout.insertWidget(index, label)
         self._notices.append(label)
         return label
 
@@ -314,10 +457,12 @@ class ChatView(QScrollArea):
 
     def scroll_to_message(self, message_id: MessageId) -> None:
         widget = self.message(message_id)
-        if widget is None and any(pending == message_id for pending, _ in self._pending):
+        waiting = [n for n, (pending, _) in enumerate(self._pending) if pending == message_id]
+        if widget is None and waiting:
             self._stick_to_bottom = False
-            while widget is None and self.build_older():
-                widget = self.message(message_id)
+            # Everything from that message down, in one go (one layout pass).
+            self.build_older(len(self._pending) - waiting[0])
+            widget = self.message(message_id)
             self._anchor = None
             self._reveal = widget
         if widget is not None:
@@ -328,10 +473,10 @@ class ChatView(QScrollArea):
     def _add(self, widget: MessageWidget) -> None:
         self.empty_state.setVisible(False)
         if self._prepend_at is not None:
-            column_index, list_index = self._prepend_at
-            self._column.insertWidget(column_index, widget)
+            layout, index, list_index = self._prepend_at
+            layout.insertWidget(index, widget)
             self._messages.insert(list_index, widget)
-            self._prepend_at = (column_index + 1, list_index + 1)
+            self._prepend_at = (layout, index + 1, list_index + 1)
             return
         self._column.insertWidget(self._column.count() - 1, widget)
         self._messages.append(widget)
@@ -345,14 +490,20 @@ class ChatView(QScrollArea):
         QCoreApplication.sendEvent(self, QEvent(QEvent.Type.LayoutRequest))
 
     def _maybe_build_older(self) -> None:
-        """Build older messages while the view is near the top or the content is short."""
+        """Build older messages while the view is near the top or the content is short.
+
+        One turn's worth at a time (LAZY_TURN_BUDGET_S); the next turn checks again.
+        """
+        # No layout pass first: a stale layout only errs towards building one turn more.
         if not self._pending or self._building_older:
             return
-        self._settle()
-        bar = self.verticalScrollBar()
-        near_top = bar.value() <= self.viewport().height() * LAZY_MARGIN_SCREENS
-        if near_top and self.build_older(keep_place=True):
-            QTimer.singleShot(0, self, self._maybe_build_older)
+        if self._near_top() and self.build_older(
+            len(self._pending), keep_place=True, budget_s=LAZY_TURN_BUDGET_S
+        ):
+            self._build_timer.start()
+
+    def _near_top(self) -> bool:
+        return self.verticalScrollBar().value() <= self.viewport().height() * LAZY_MARGIN_SCREENS
 
     def _on_user_scroll(self, _action: int) -> None:
         self._anchor = None
@@ -369,6 +520,16 @@ class ChatView(QScrollArea):
             clipboard.setText(text)
 
     def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() == render.CITE_URL_SCHEME:
+            # Our own link to a source of this answer: never handed to the system.
+            number = render.cite_number_from_url(url)
+            browser = self.sender()
+            for widget in self._messages:
+                if isinstance(widget, AssistantMessageWidget) and widget.answer is browser:
+                    if number is not None:
+                        self.citation_activated.emit(widget.message_id, number)
+                    return
+            return
         if url.scheme() == render.COPY_URL_SCHEME:
             browser = self.sender()
             for widget in self._messages:
@@ -384,9 +545,8 @@ class ChatView(QScrollArea):
     def _on_scrolled(self, value: int) -> None:
         bar = self.verticalScrollBar()
         self._stick_to_bottom = value >= bar.maximum() - 24
-        near_top = value <= self.viewport().height() * LAZY_MARGIN_SCREENS
-        if self._pending and not self._building_older and near_top:
-            QTimer.singleShot(0, self, self._maybe_build_older)
+        if self._pending and not self._building_older and self._near_top():
+            self._build_timer.start()
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._stick_to_bottom:
@@ -401,7 +561,7 @@ class ChatView(QScrollArea):
     def _apply_anchor(self) -> None:
         if self._anchor is not None and not self._stick_to_bottom:
             widget, offset = self._anchor
-            self.verticalScrollBar().setValue(widget.y() - offset)
+            self.verticalScrollBar().setValue(self._top_of(widget) - offset)
 
     def _tick_live(self) -> None:
         for widget in reversed(self._messages):

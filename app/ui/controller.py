@@ -164,12 +164,17 @@ class ChatController(QObject):
         if not had_chat:
             self.conversation_changed.emit(self.conversation_id)
         shown = text
+        cited: Sequence[Any] = ()
         if attachments or sources:
             # The stored question carries its files (R1's format): the view shows them.
-            shown = self.store.get_message(started.user_message_id).content
+            question = self.store.get_message(started.user_message_id)
+            shown = question.content
+            cited = (getattr(question, "provenance", None) or {}).get("sources") or ()
         self.view.add_user_message(started.user_message_id, shown)
         self._show_started(started)
-        self.presenter.start(started, self.view.add_assistant_message(started.message_id))
+        answer = self.view.add_assistant_message(started.message_id)
+        answer.set_sources(cited)  # before streaming: the answer's [n] become links
+        self.presenter.start(started, answer)
         self.conversations_changed.emit()
         return True
 
@@ -177,10 +182,21 @@ class ChatController(QObject):
         """Answer the same question again; the old answer stays as an alternative."""
         self._start_in_rebuilt_view(self._call(self.session.regenerate, message_id))
 
-    def edit(self, message_id: str, new_text: str) -> None:
-        """Edit and resend a user message: a new branch beside the old one."""
+    def edit(
+        self,
+        message_id: str,
+        new_text: str,
+        *,
+        attachments: Sequence[Any] | None = None,
+        sources: Sequence[Any] = (),
+    ) -> None:
+        """Edit and resend a user message: a new branch beside the old one. Its files go
+        again unless ``attachments`` names the ones kept (see ChatSession.edit)."""
         if new_text.strip():
-            self._start_in_rebuilt_view(self._call(self.session.edit, message_id, new_text))
+            started = self._call(
+                self.session.edit, message_id, new_text, attachments=attachments, sources=sources
+            )
+            self._start_in_rebuilt_view(started)
 
     def continue_answer(self, message_id: str) -> None:
         """Continue a stopped or interrupted answer where it ended."""

@@ -581,4 +581,19 @@ MARKED: dict[str, object] = {
         "The model catalog {path} is not valid: {problems}. Fix the file or point --catalog "
         "at another one.",
     ),
+    # --- Documents: files the Library could not index (app/core/knowledge/) -----------------
+    "documents.timeout": QT_TRANSLATE_NOOP(
+        "CoreErrors", "“{name}” took longer than {seconds} s to read; it was skipped."
+    ),
+    "documents.pdf_limit": QT_TRANSLATE_NOOP(
+        "CoreErrors",
+        "“{name}” has a part that would decompress to an unsafe size; it was not read.",
+    ),
+    "documents.too_much_text": QT_TRANSLATE_NOOP(
+        "CoreErrors", "“{name}” holds more text than Hearth reads from one file ({limit})."
+    ),
+    "documents.link_outside": QT_TRANSLATE_NOOP(
+        "CoreErrors", "“{name}” is a link to a file outside the folder, so it was not read."
+    ),
+    "documents.root_missing": QT_TRANSLATE_NOOP("CoreErrors", "“{path}” no longer exists."),
 }

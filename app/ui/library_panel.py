@@ -10,6 +10,7 @@ task runner; it is incremental and resumable, so Cancel, a restart or a kill onl
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,10 @@ from app.core.cancel import CancelToken, ProgressCallback
 from app.core.knowledge.collections import IndexReport, index_collection
 from app.core.knowledge.context import Attachment
 from app.core.knowledge.embed import Embedder
-from app.core.knowledge.extract import DEFAULT_MAX_FILE_BYTES
-from app.core.knowledge.index import KnowledgeIndex, StoredChunk
+from app.core.knowledge.index import DocumentRow, KnowledgeIndex, StoredChunk
+from app.core.settings import DEFAULT_LIBRARY_FILE_MB, MAX_LIBRARY_FILE_MB, MIN_LIBRARY_FILE_MB
 from app.ui.attachments import AttachmentBar
+from app.ui.errors_i18n import error_text
 from app.ui.plain import plain_tooltip
 from app.ui.sources_view import SourcesView
 from app.workers.tasks import TaskRunner
@@ -57,6 +59,8 @@ class LibraryPanel(QWidget):
     selection_changed = Signal(list)
     #: an indexing run ended: (collection, report)
     indexed = Signal(str, object)
+    #: the user changed the size limit (MB); the window keeps it in the settings
+    limit_changed = Signal(int)
 
     def __init__(
         self,
@@ -64,6 +68,7 @@ class LibraryPanel(QWidget):
         *,
         runner: TaskRunner | None = None,
         embedder: Callable[[], Embedder | None] = lambda: None,
+        max_file_mb: int = DEFAULT_LIBRARY_FILE_MB,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -92,10 +97,16 @@ class LibraryPanel(QWidget):
         self.cancel_button.clicked.connect(self.cancel_indexing)
         self.remove_button.clicked.connect(self.remove_current)
         self.limit = QSpinBox(self)
-        self.limit.setRange(1, 4096)
-        self.limit.setValue(DEFAULT_MAX_FILE_BYTES // _MB)
+        self.limit.setRange(MIN_LIBRARY_FILE_MB, MAX_LIBRARY_FILE_MB)
+        self.limit.setValue(max(MIN_LIBRARY_FILE_MB, min(MAX_LIBRARY_FILE_MB, max_file_mb)))
         self.limit.setSuffix(" MB")
+        # Typing "200" is one change, not three (each change is saved in the settings).
+        self.limit.setKeyboardTracking(False)
         self.limit.setAccessibleName(self.tr("Largest file to index"))
+        self.limit.setToolTip(
+            self.tr("Larger files are listed as too large; attachments have the same limit.")
+        )
+        self.limit.valueChanged.connect(self.limit_changed)
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName(self.tr("Indexing progress"))
         self.progress.setVisible(False)
@@ -223,7 +234,7 @@ class LibraryPanel(QWidget):
         name = name or self.current_collection()
         if not name or self.is_indexing:
             return False
-        embedder = self.embedder()
+        get_embedder = self.embedder
         max_bytes = self.limit.value() * _MB
         index = self.index
 
@@ -233,7 +244,8 @@ class LibraryPanel(QWidget):
                 name,
                 cancel=cancel,
                 progress=progress,
-                embedder=embedder,
+                # Loaded here, off the GUI thread: a model load takes up to a second.
+                embedder=get_embedder(),
                 max_bytes=max_bytes,
             )
 
@@ -286,8 +298,14 @@ class LibraryPanel(QWidget):
         self._end(message)
         self.indexed.emit(self._indexing, report)
 
+    def set_max_file_mb(self, mb: int) -> None:
+        """Show the size limit from the settings (no limit_changed is emitted)."""
+        self.limit.blockSignals(True)
+        self.limit.setValue(mb)
+        self.limit.blockSignals(False)
+
     def _on_failed(self, message: str) -> None:
-        self._end(message)
+        self._end(error_text(message))
 
     def _on_cancelled(self) -> None:
         # Cancelled before it started: nothing was written; the run still ends here.
@@ -305,14 +323,27 @@ class LibraryPanel(QWidget):
             log.debug("no bad files for %r", name, exc_info=True)
             return
         for row in bad:
-            item = QTreeWidgetItem([Path(row.path).name, row.message])
+            reason = reason_text(row)
+            item = QTreeWidgetItem([Path(row.path).name, reason])
             item.setToolTip(0, plain_tooltip(row.path))  # paths and messages: literal text
-            item.setToolTip(1, plain_tooltip(row.message))
+            item.setToolTip(1, plain_tooltip(reason))
             self.bad_files.addTopLevelItem(item)
 
     def shutdown(self, timeout_ms: int = 5000) -> None:
         self.cancel_indexing()
         self.runner.shutdown(timeout_ms=timeout_ms)
+
+
+def reason_text(row: DocumentRow) -> str:
+    """Why a file was not indexed, in the UI's language.
+
+    The index keeps the reason's code and values, so a reason stored before the language
+    changed is shown in the new one; rows from before codes were stored are matched by
+    their English sentence.
+    """
+    if row.code:
+        return error_text((row.code, row.error_params(), row.message))
+    return error_text(row.message)
 
 
 class ChatKnowledge(QObject):
@@ -326,6 +357,8 @@ class ChatKnowledge(QObject):
 
     #: a sentence for the window's message bar
     error = Signal(str)
+    #: the user changed the Library's size limit (MB): for the settings
+    limit_changed = Signal(int)
 
     def __init__(
         self,
@@ -335,6 +368,7 @@ class ChatKnowledge(QObject):
         controller: Any,
         data_dir: Path | None = None,
         embedder: Callable[[], Embedder | None] | None = None,
+        max_file_mb: int = DEFAULT_LIBRARY_FILE_MB,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -344,9 +378,17 @@ class ChatKnowledge(QObject):
         self.embedder = embedder or self._installed_embedder
         self._embedder: Embedder | None = None
         self._embedder_tried = False
-        self.bar = AttachmentBar(parent=window)
+        self._embedder_lock = threading.Lock()
+        #: Embedders replaced by another choice: an indexing task may still hold one, so
+        #: they are closed at shutdown, not when replaced.
+        self._retired: list[Embedder] = []
+        self._embedding_name: str | None = None
+        self.max_file_mb = max_file_mb
+        self.bar = AttachmentBar(max_bytes=max_file_mb * _MB, parent=window)
         self.bar.failed.connect(self.error)
         self.sources = SourcesView(window)
+        self._runner = TaskRunner(max_threads=1, parent=self)
+        self._retrieval: str | None = None
         self.panel: LibraryPanel | None = None
         self.dock: QDockWidget | None = None
         self._index: KnowledgeIndex | None = None
@@ -365,28 +407,51 @@ class ChatKnowledge(QObject):
         return self._index
 
     def _installed_embedder(self) -> Embedder | None:
-        """The catalog's embedding model once downloaded (loaded on first use), else None:
+        """The chosen embedding model once downloaded (loaded on first use), else None:
         full-text search alone needs no model."""
-        if self._embedder is None and not self._embedder_tried:
-            self._embedder_tried = True
-            from app.core.knowledge.embed import LlamaEmbedder, installed_embedding_model
-            from app.core.paths import app_paths
+        # Indexing and retrieval ask from worker threads: one load, one lock.
+        with self._embedder_lock:
+            if self._embedder is None and not self._embedder_tried:
+                self._embedder_tried = True
+                self._embedder = self._load_embedder()
+            return self._embedder
 
-            found = installed_embedding_model(app_paths().models)
-            if found is not None:
-                path, query_prefix, passage_prefix = found
-                try:
-                    self._embedder = LlamaEmbedder(
-                        path, query_prefix=query_prefix, passage_prefix=passage_prefix
-                    )
-                except Exception:
-                    log.exception("the embedding model could not be loaded; full-text only")
-        return self._embedder
+    def _load_embedder(self) -> Embedder | None:
+        from app.core.knowledge.embed import LlamaEmbedder, installed_embedding_model
+        from app.core.paths import app_paths
+
+        found = installed_embedding_model(app_paths().models, self._embedding_name or None)
+        if found is None:
+            return None
+        path, query_prefix, passage_prefix = found
+        try:
+            return LlamaEmbedder(path, query_prefix=query_prefix, passage_prefix=passage_prefix)
+        except Exception:
+            log.exception("the embedding model could not be loaded; full-text only")
+            return None
+
+    def set_embedding_model(self, name: str) -> None:
+        """The embedding model setting (model manager's "Use for Library") is ``name``:
+        when it changed, the next search or indexing loads the new choice."""
+        if self._embedding_name is None:
+            self._embedding_name = name
+            return
+        if name == self._embedding_name:
+            return
+        self._embedding_name = name
+        with self._embedder_lock:
+            if self._embedder is not None:
+                self._retired.append(self._embedder)
+            self._embedder = None
+            self._embedder_tried = False
 
     def show_library(self) -> LibraryPanel:
         if self.panel is None:
-            self.panel = LibraryPanel(self.index(), embedder=self.embedder)
+            self.panel = LibraryPanel(
+                self.index(), embedder=self.embedder, max_file_mb=self.max_file_mb
+            )
             self.panel.selection_changed.connect(self._choose)
+            self.panel.limit_changed.connect(self._limit_changed)
             self.dock = QDockWidget(self.tr("Library"), self.window)
             self.dock.setObjectName("libraryDock")
             self.dock.setWidget(self.panel)
@@ -396,6 +461,20 @@ class ChatKnowledge(QObject):
         self.dock.show()
         self.dock.raise_()
         return self.panel
+
+    # --- the size limit (a setting) ---
+
+    def set_max_file_mb(self, mb: int) -> None:
+        """The limit from the settings: for indexing and for the next attachments."""
+        self.max_file_mb = mb
+        self.bar.max_bytes = mb * _MB
+        if self.panel is not None:
+            self.panel.set_max_file_mb(mb)
+
+    def _limit_changed(self, mb: int) -> None:
+        self.max_file_mb = mb
+        self.bar.max_bytes = mb * _MB
+        self.limit_changed.emit(mb)
 
     # --- per-chat choice ---
 
@@ -439,6 +518,52 @@ class ChatKnowledge(QObject):
 
     def prepare(self, question: str) -> tuple[list[Attachment], list[StoredChunk]]:
         """What goes with the question: the attached files and the retrieved passages."""
+        return self.bar.attachments, self.retrieve(question)
+
+    @property
+    def is_retrieving(self) -> bool:
+        return self._retrieval is not None and self._runner.is_running(self._retrieval)
+
+    def prepare_async(
+        self,
+        question: str,
+        ready: Callable[[list[Attachment], list[StoredChunk]], None],
+    ) -> bool:
+        """Like :meth:`prepare`, with the search on a worker thread; ``ready`` runs on the
+        GUI thread. The first meaning search loads the embedding model and the collection's
+        vectors (up to seconds at 100k passages), which must not freeze the window. Without
+        chosen collections ``ready`` runs at once. False while a search is still running."""
+        if self.is_retrieving:
+            return False
+        attachments = self.bar.attachments
+        names = self.chosen_collections()
+        if not names or not question.strip():
+            ready(attachments, [])
+            return True
+        index = self.index()
+        get_embedder = self.embedder
+
+        def work(_cancel: CancelToken, _progress: ProgressCallback) -> list[StoredChunk]:
+            from app.core.knowledge.retrieve import retrieve
+
+            return retrieve(index, names, question, k=5, embedder=get_embedder())
+
+        def failed(reason: str) -> None:
+            log.warning("retrieval failed; the question goes without sources: %s", reason)
+            self._retrieval = None
+            ready(attachments, [])
+
+        def finished(sources: list[StoredChunk]) -> None:
+            self._retrieval = None
+            ready(attachments, sources)
+
+        self._retrieval = self._runner.submit(
+            work, name="retrieve", on_finished=finished, on_failed=failed
+        )
+        return self._retrieval is not None
+
+    def retrieve(self, question: str) -> list[StoredChunk]:
+        """The passages of the chat's collections for ``question`` (none without any)."""
         names = self.chosen_collections()
         sources: list[StoredChunk] = []
         if names and question.strip():
@@ -448,7 +573,7 @@ class ChatKnowledge(QObject):
                 sources = retrieve(self.index(), names, question, k=5, embedder=self.embedder())
             except Exception:
                 log.exception("retrieval failed; the question goes without sources")
-        return self.bar.attachments, sources
+        return sources
 
     def sent(self) -> None:
         """The message went out: the attachments went with it."""
@@ -468,11 +593,14 @@ class ChatKnowledge(QObject):
 
     def shutdown(self) -> None:
         self.bar.runner.shutdown(timeout_ms=2000)
+        self._runner.shutdown(timeout_ms=5000)
+        self.sources.shutdown()
         if self.panel is not None:
             self.panel.shutdown()
         if self._index is not None:
             self._index.close()
             self._index = None
-        if self._embedder is not None:
-            self._embedder.close()
-            self._embedder = None
+        for embedder in [*self._retired, *([self._embedder] if self._embedder else [])]:
+            embedder.close()
+        self._retired.clear()
+        self._embedder = None

@@ -32,6 +32,26 @@ from app.ui.message_meta import provenance_tooltip
 from app.ui.vote_view import show_rating_and_vote
 
 
+def answer_sources(store: Any, message: Any) -> tuple[list[Any], int]:
+    """The Library sources an answer cites and what they took of the context: from its
+    provenance, or from its question's for an answer that never ended (still streaming, or
+    interrupted): the session copies them into the answer's provenance when a turn ends."""
+    provenance = getattr(message, "provenance", None) or {}
+    parent_id = getattr(message, "parent_id", None)
+    unended = getattr(message, "state", "") in ("streaming", "interrupted")
+    if unended and not provenance.get("sources") and parent_id:
+        try:
+            provenance = getattr(store.get_message(parent_id), "provenance", None) or {}
+        except Exception:  # the question is gone: the answer simply has no sources
+            provenance = {}
+    sources = provenance.get("sources")
+    tokens = provenance.get("source_tokens")
+    return (
+        sources if isinstance(sources, list) else [],
+        tokens if isinstance(tokens, int) else 0,
+    )
+
+
 class ChatPresenter:
     """The open chat's widgets and the live answer (GUI thread only)."""
 
@@ -69,6 +89,8 @@ class ChatPresenter:
                 widget: Any = self.view.add_user_message(message.id, message.content)
             else:
                 widget = self.view.add_assistant_message(message.id)
+                sources, tokens = answer_sources(store, message)
+                widget.set_sources(sources, tokens=tokens)  # before the text: [n] links
                 self._fill_answer(widget, message, live)
                 show_rating_and_vote(store, widget, message)
             widget.set_branch(siblings.index, siblings.count)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -262,8 +261,15 @@ class MainWindow(QMainWindow):
         # Files and the Library (issue 15): attachments above the input, Sources under the chat.
         from app.ui.library_panel import ChatKnowledge
 
-        self.knowledge = ChatKnowledge(self, store=store, controller=self.controller)
+        self.knowledge = ChatKnowledge(
+            self,
+            store=store,
+            controller=self.controller,
+            max_file_mb=settings.library_max_file_mb,
+        )
         self.knowledge.error.connect(self.show_error)
+        self.knowledge.limit_changed.connect(self._library_limit_changed)
+        self.knowledge.set_embedding_model(settings.embedding_model)
         column.insertWidget(column.indexOf(self.prefill_bar), self.knowledge.sources)
         column.insertWidget(column.indexOf(self.prefill_bar) + 1, self.knowledge.bar)
         install_drop_and_paste(self.input, self.knowledge.bar)
@@ -274,6 +280,7 @@ class MainWindow(QMainWindow):
         self.chat_view.example_chosen.connect(self._use_example)
         self.chat_view.edit_requested.connect(self.edit_message)
         self.chat_view.link_activated.connect(self._open_link)
+        self.chat_view.citation_activated.connect(self._open_citation)
         self.controller.generation_started.connect(self._on_generation_started)
         self.controller.generation_finished.connect(self._on_generation_finished)
         self.controller.error.connect(self.show_error)
@@ -391,10 +398,20 @@ class MainWindow(QMainWindow):
         if self.knowledge.bar.is_busy:
             self.show_error(self.tr("Still reading the attached files; send again in a moment."))
             return
-        attachments, sources = self.knowledge.prepare(text)
-        if self.controller.send(text, attachments=attachments, sources=sources):
-            self.input.clear()
-            self.knowledge.sent()
+        if self.knowledge.is_retrieving:
+            self.show_error(self.tr("Still searching your Library; send again in a moment."))
+            return
+
+        def send_with(attachments: list[Any], sources: list[Any]) -> None:
+            if self.controller.send(text, attachments=attachments, sources=sources):
+                # Keep anything typed while the Library was searched.
+                if self.input.toPlainText() == text:
+                    self.input.clear()
+                self.knowledge.sent()
+
+        # The search runs off the GUI thread: the first one loads the embedding model and
+        # the collection's vectors.
+        self.knowledge.prepare_async(text, send_with)
 
     def ask_votes(self) -> None:
         """Ask the typed question four times; the tally shows above the answers."""
@@ -437,17 +454,34 @@ class MainWindow(QMainWindow):
             self.new_chat()
 
     def edit_message(self, message_id: str) -> None:
+        """Edit a question in a dialog: the question alone as text, its files as chips that
+        stay with it (× drops one); Send starts the new branch."""
+        from app.core.knowledge.context import split_user_content, stored_attachments
+        from app.ui.attachments import EditMessageDialog
+
         message = self.store.get_message(message_id)
         if message is None:
             return
-        text, ok = QInputDialog.getMultiLineText(
-            self,
-            self.tr("Edit message"),
-            self.tr("Edit your message and send it again:"),
-            message.content,
-        )
-        if ok and text.strip():
-            self.controller.edit(message_id, text)
+        # The question without its file blocks (and without Library sources, which are
+        # retrieved again for the edited question).
+        _files, question = split_user_content(message.content)
+        attachments = stored_attachments(message.content, message.provenance)
+        dialog = EditMessageDialog(question, attachments, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def send() -> None:
+            text = dialog.text()
+            if text.strip():
+                self.controller.edit(
+                    message_id,
+                    text,
+                    attachments=dialog.attachments(),
+                    sources=self.knowledge.retrieve(text),
+                )
+
+        dialog.accepted.connect(send)
+        self.edit_dialog = dialog
+        dialog.open()
 
     def choose_model_file(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
@@ -460,13 +494,10 @@ class MainWindow(QMainWindow):
             self.load_model(path)
 
     def load_model(self, path: str) -> None:
-        self.client.load_model(
-            path,
-            n_ctx=self.settings.effective_context(),
-            n_threads=self.settings.effective_threads(),
-            flash_attn=self.settings.flash_attention,
-            cache_type=self.settings.kv_cache_type,
-        )
+        from app.core.engines.local_load import LocalLoad
+        from app.core.paths import app_paths
+
+        self.client.load_model(path, options=LocalLoad.from_settings(self.settings, app_paths()))
 
     def attach_model_panel(self, panel: Any) -> None:
         """Add the model manager (built by the composition root) as a page."""
@@ -474,6 +505,8 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(panel)
         panel.back_requested.connect(self.show_chat)
         panel.use_model_requested.connect(self._use_model)
+        # "Use for Library" changes the embedding_model setting: apply and save it.
+        panel.settings_changed.connect(self.apply_settings)
 
     def _use_model(self, path: str) -> None:
         self.load_model(path)
@@ -522,7 +555,17 @@ class MainWindow(QMainWindow):
                 dark = theme.apply_theme(app, settings.theme)
                 self.chat_view.set_theme(render.theme_for(dark))
         self._apply_font_size()
+        self.knowledge.set_max_file_mb(settings.library_max_file_mb)
+        self.knowledge.set_embedding_model(settings.embedding_model)
         self.settings_changed.emit(settings)
+
+    def _library_limit_changed(self, mb: int) -> None:
+        """The Library's size limit changed: keep it in the settings (saved at once)."""
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, library_max_file_mb=mb)
+        self.controller.apply_settings(self.settings)
+        self.settings_changed.emit(self.settings)
 
     def set_offline(self, offline: bool) -> None:
         if (
@@ -664,6 +707,15 @@ class MainWindow(QMainWindow):
     def _use_example(self, text: str) -> None:
         self.input.setPlainText(text)
         self.input.setFocus()
+
+    def _open_citation(self, message_id: str, number: int) -> None:
+        """An answer's [n]: its sources in the Sources block, entry n in the viewer."""
+        widget = self.chat_view.message(message_id)
+        sources = getattr(widget, "sources", None)
+        if sources:
+            self.knowledge.sources.show_citation(
+                sources, number, tokens=getattr(widget, "source_tokens", 0)
+            )
 
     def _open_link(self, url: QUrl) -> None:
         # The link comes from model output: the question shows it as literal text.

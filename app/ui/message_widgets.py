@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -29,6 +30,8 @@ from PySide6.QtWidgets import (
 from app.core.knowledge.context import split_user_content
 from app.ui import render
 from app.ui.plain import PlainLabel
+from app.ui.sources_view import citation_tooltips
+from app.ui.wrapped_label import WrappedLabel
 
 #: Messages are identified by the store's ids (strings).
 MessageId = str
@@ -253,13 +256,13 @@ class UserMessageWidget(MessageWidget):
         # Numbered blocks ("[1] notes.md (line 3)") are Library sources, not attachments.
         self.file_names = [name for name, _body in files if not _SOURCE_NAME.match(name)]
         if self.file_names:
-            self.files_label = PlainLabel(self)
+            self.files_label = WrappedLabel(self)  # cached height: see wrapped_label
             self.files_label.setObjectName("userFiles")
             self.files_label.setWordWrap(True)
             self.files_label.setText("📎 " + "   📎 ".join(self.file_names))
             self.files_label.setAccessibleName(self.tr("Attached files"))
             self.layout_.addWidget(self.files_label)
-        self.body = PlainLabel(self)
+        self.body = WrappedLabel(self)  # cached height: see wrapped_label
         self.body.setObjectName("userText")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.PlainText)
@@ -335,6 +338,11 @@ class AssistantMessageWidget(MessageWidget):
         self._tail_start = 0
         self.streaming = False
         self.state = "complete"
+        #: The Library sources the answer's question carried (provenance records); the
+        #: answer's [n] markers link to them (issue 15).
+        self.sources: list[Mapping[str, Any]] = []
+        self.source_tokens = 0
+        self._citations: dict[int, str] = {}
 
     def set_rating(self, value: str, note: str = "") -> None:
         """Show the user's rating ("good", "bad" or "" for none) and its note."""
@@ -343,6 +351,16 @@ class AssistantMessageWidget(MessageWidget):
         self.bad_button.setChecked(value == "bad")
         self.note_button.setVisible(bool(value))
         self.note_button.setToolTip(self.rating_note or self.tr("Add a note to the rating"))
+
+    def set_sources(self, sources: Sequence[Mapping[str, Any]], *, tokens: int = 0) -> None:
+        """The answer's sources; set before its text, so the [n] markers render as links."""
+        self.sources = [s for s in sources if isinstance(s, Mapping)]
+        self.source_tokens = tokens
+        citations = citation_tooltips(self.sources)
+        if citations != self._citations:
+            self._citations = citations
+            if not self.streaming and self.answer_text:
+                self._render_full()
 
     # --- content ---
     @property
@@ -370,7 +388,7 @@ class AssistantMessageWidget(MessageWidget):
         self.streaming = True
         self.state = "streaming"
         self._answer_text = []
-        self._renderer = render.IncrementalRenderer(self._theme)
+        self._renderer = render.IncrementalRenderer(self._theme, citations=self._citations)
         self.answer.clear()
         self._tail_start = 0
         self.regenerate_button.setEnabled(False)
@@ -396,7 +414,7 @@ class AssistantMessageWidget(MessageWidget):
             # never here: one place decides when the thinking ended.
             self._answer_text.append(answer_delta)
             if self._renderer is None:
-                self._renderer = render.IncrementalRenderer(self._theme)
+                self._renderer = render.IncrementalRenderer(self._theme, citations=self._citations)
             update = self._renderer.append(answer_delta)
             self._apply_update(update)
 
@@ -495,7 +513,7 @@ class AssistantMessageWidget(MessageWidget):
         if len(text) > FULL_RENDER_MAX_CHARS:
             self._render_in_steps(text, self._load_generation)
             return
-        html = render.render_markdown(text, self._theme)
+        html = render.render_markdown(text, self._theme, citations=self._citations)
         render.register_math_resources(
             self.answer.document(), html, self.answer.devicePixelRatioF()
         )
@@ -510,7 +528,7 @@ class AssistantMessageWidget(MessageWidget):
         """
         self.answer.clear()
         self._tail_start = 0
-        renderer = render.IncrementalRenderer(self._theme)
+        renderer = render.IncrementalRenderer(self._theme, citations=self._citations)
 
         def step(offset: int) -> None:
             if generation != self._load_generation or self.streaming:

@@ -23,6 +23,7 @@ from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.catalog import format_bytes
+from app.core.gguf import is_embedding_architecture
 from app.core.models import GgufMetadata, InstalledModel, import_gguf, validate_import
 
 if TYPE_CHECKING:
@@ -118,7 +119,9 @@ class ModelImports(QObject):
                 )
                 if meta.context_length
                 else "",
-                ""
+                QCoreApplication.translate("ModelPanel", "an embedding model for the Library")
+                if is_embedding_architecture(meta.architecture)
+                else ""
                 if meta.has_chat_template
                 else QCoreApplication.translate("ModelPanel", "no chat template"),
             )

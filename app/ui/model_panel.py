@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -39,7 +40,6 @@ from PySide6.QtWidgets import (
 from app.core.catalog import (
     Catalog,
     CatalogEntry,
-    FitVerdict,
     format_bytes,
 )
 from app.core.downloads import DownloadProgress
@@ -51,6 +51,7 @@ from app.core.models import (
 from app.core.network import NetworkGateway
 from app.core.settings import Settings
 from app.ui.errors_i18n import error_text
+from app.ui.model_embedding import EmbeddingSection
 from app.ui.model_import import IMPORT_KEY_PREFIX, ModelImports
 from app.ui.model_rows import (
     FILE_KEY_PREFIX,
@@ -62,10 +63,12 @@ from app.ui.model_rows import (
     RowState,
     build_rows,
     duration,
+    library_choice,
     local_files,
     row_actions,
     with_live_state,
 )
+from app.ui.model_texts import PanelTexts
 from app.workers.downloads import DownloadWorker, request_for
 from app.workers.tasks import TaskRunner
 
@@ -83,6 +86,8 @@ class ModelPanel(QWidget):
     back_requested = Signal()
     #: A listing of the models folder has been applied to the table.
     listing_done = Signal()
+    #: Settings: the user chose the Library's embedding model ("Use for Library").
+    settings_changed = Signal(object)
 
     def __init__(
         self,
@@ -153,7 +158,9 @@ class ModelPanel(QWidget):
         self.offline_label.setWordWrap(True)
         self.offline_label.setAccessibleName(self.tr("Offline mode"))
 
-        self.table_model = ModelTableModel(self, self)
+        #: The tables' texts (translated in this panel's context).
+        self.texts = PanelTexts(lambda: self.settings)
+        self.table_model = ModelTableModel(self.texts, self)
         self.table = QTableView(self)
         self.table.setObjectName("modelTable")
         self.table.setAccessibleName(self.tr("Models you can download or use"))
@@ -288,7 +295,10 @@ class ModelPanel(QWidget):
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addLayout(header)
         layout.addWidget(self.offline_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        # Embedding models: the Library's, listed apart and never offered for chat.
+        self.embedding = EmbeddingSection(self.texts, self)
+        layout.addWidget(self.embedding, 1)
         layout.addWidget(self.progress_box)
         layout.addLayout(actions)
         layout.addWidget(self.import_bar)
@@ -308,8 +318,14 @@ class ModelPanel(QWidget):
         self.dismiss_button.clicked.connect(self.clear_message)
         self.delete_confirm_button.clicked.connect(self._confirm_delete)
         self.delete_keep_button.clicked.connect(self._cancel_delete)
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._selection_changed(self.table)
+        )
         self.table.doubleClicked.connect(lambda _index: self.use_selected())
+        self.embedding.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._selection_changed(self.embedding.table)
+        )
+        self.embedding.use_button.clicked.connect(self.use_for_library_selected)
         worker = self.worker
         worker.started.connect(self._on_started)
         worker.progressed.connect(self._on_progressed)
@@ -318,88 +334,6 @@ class ModelPanel(QWidget):
         worker.paused.connect(self._on_paused)
         worker.cancelled.connect(self._on_cancelled)
         worker.verified.connect(self._on_verified)
-
-    # --- texts -------------------------------------------------------------------------
-
-    def column_titles(self) -> list[str]:
-        return [
-            self.tr("Model"),
-            self.tr("Quant"),
-            self.tr("Size"),
-            self.tr("Memory needed"),
-            self.tr("Fits here?"),
-            self.tr("State"),
-        ]
-
-    def fit_text(self, verdict: FitVerdict) -> str:
-        if verdict.fit == "fits":
-            return self.tr("Fits")
-        if verdict.fit == "tight":
-            return self.tr("Tight")
-        return self.tr("Too big for this machine")
-
-    def state_text(self, row: ModelRow) -> str:
-        percent = row.percent
-        # Rounded down, as the progress bar does: never "100%" before the file is complete.
-        number = str(math.floor(percent)) if percent is not None else ""
-        state = row.state
-        if state == "absent":
-            return self.tr("Not downloaded")
-        if state == "partial":
-            return self.tr("Paused at %1%").replace("%1", number or "0")
-        if state == "checking":
-            return self.tr("Checking…")
-        if state == "downloading":
-            return self.tr("Downloading %1%").replace("%1", number or "0")
-        if state == "pausing":
-            return self.tr("Pausing…")
-        if state == "cancelling":
-            return self.tr("Cancelling…")
-        if state == "verifying":
-            return (
-                self.tr("Verifying %1%").replace("%1", number) if number else self.tr("Verifying…")
-            )
-        if state == "installed":
-            return self.tr("Installed")
-        if state == "registered":
-            return self.tr("Installed (used where it is)")
-        if state == "missing":
-            return self.tr("Missing: the file is gone")
-        if state == "damaged":
-            return self.tr("Damaged: delete and download again")
-        return self.tr("Failed: %1").replace("%1", row.reason)
-
-    def cell_text(self, row: ModelRow, column: int) -> str:
-        if column == ModelTableModel.NAME:
-            if row.entry is not None and row.entry.default:
-                return self.tr("%1 (recommended)").replace("%1", row.name)
-            return row.name
-        if column == ModelTableModel.QUANT:
-            return row.quant or "?"
-        if column == ModelTableModel.SIZE:
-            size = format_bytes(row.size)
-            return size if row.size_exact else f"~{size}"
-        if column == ModelTableModel.RAM:
-            return format_bytes(row.ram_need)
-        if column == ModelTableModel.FIT:
-            return self.fit_text(row.fit)
-        return self.state_text(row)
-
-    def cell_tooltip(self, row: ModelRow, column: int) -> str | None:
-        if column == ModelTableModel.FIT:
-            return row.fit.message
-        if column == ModelTableModel.RAM:
-            return self.tr("Estimated at %1 tokens of context").replace(
-                "%1", str(self.settings.effective_context())
-            )
-        if column == ModelTableModel.STATE and row.reason:
-            return row.reason
-        if column == ModelTableModel.NAME:
-            if row.entry is not None and row.entry.description:
-                return row.entry.description
-            if row.installed is not None:
-                return str(row.installed.path)
-        return None
 
     # --- public API ----------------------------------------------------------------------
 
@@ -428,35 +362,50 @@ class ModelPanel(QWidget):
 
     def _apply_rows(self) -> None:
         selected = self.selected_key()
-        self.table_model.set_rows(self._build_rows())
+        rows = self._build_rows()
+        self.table_model.set_rows([r for r in rows if r.role == "chat"])
+        self.embedding.table_model.set_rows([r for r in rows if r.role == "embedding"])
+        self.embedding.show_in_use(next((r for r in rows if r.in_use), None))
         if selected is not None:
             self.select_model(selected)
         self._update_actions()
 
+    def _tables(self) -> tuple[tuple[QTableView, ModelTableModel], ...]:
+        """The chat models' table, then the embedding models' one."""
+        return ((self.table, self.table_model), (self.embedding.table, self.embedding.table_model))
+
+    def _row(self, key: str) -> ModelRow | None:
+        """The row of ``key`` in either table."""
+        return self.table_model.row(key) or self.embedding.table_model.row(key)
+
     def selected_key(self) -> str | None:
-        indexes = self.table.selectionModel().selectedRows()
-        if not indexes:
-            return None
-        key = indexes[0].data(ModelTableModel.KEY_ROLE)
-        return str(key) if key is not None else None
+        for table, _model in self._tables():
+            indexes = table.selectionModel().selectedRows()
+            if indexes:
+                key = indexes[0].data(ModelTableModel.KEY_ROLE)
+                return str(key) if key is not None else None
+        return None
 
     def selected_row(self) -> ModelRow | None:
         key = self.selected_key()
-        return self.table_model.row(key) if key is not None else None
+        return self._row(key) if key is not None else None
 
     def select_model(self, key: str) -> bool:
-        """Select a row by key (a catalog id, or ``file:<name>``); False if there is none."""
-        index = self.table_model.row_of(key)
-        if index < 0:
-            return False
-        self.table.selectionModel().select(
-            self.table_model.index(index, 0),
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows,
-        )
-        self.table.scrollTo(self.table_model.index(index, 0))
-        self._update_actions()
-        return True
+        """Select a row by key (a catalog id, or ``file:<name>``) in whichever table lists
+        it (chat or embedding models); False if there is none."""
+        for table, model in self._tables():
+            index = model.row_of(key)
+            if index < 0:
+                continue
+            table.selectionModel().select(
+                model.index(index, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            table.scrollTo(model.index(index, 0))
+            self._update_actions()
+            return True
+        return False
 
     def show_message(self, text: str) -> None:
         """Show a sentence in the panel's message area."""
@@ -502,9 +451,23 @@ class ModelPanel(QWidget):
     def use_selected(self) -> None:
         row = self.selected_row()
         path = row.usable_path if row is not None else None
-        if row is None or path is None or row.state == "damaged":
-            return
+        if row is None or path is None or row.state == "damaged" or row.role != "chat":
+            return  # an embedding model is never loaded for chat
         self.use_model_requested.emit(str(path))
+
+    def use_for_library_selected(self) -> None:
+        """Make the selected embedding model the Library's (the ``embedding_model``
+        setting, which the Library reads); ``settings_changed`` carries the new settings."""
+        row = self.selected_row()
+        if row is None or row.role != "embedding" or row.usable_path is None:
+            return
+        assert row.installed is not None  # a usable path implies it
+        self.settings = replace(self.settings, embedding_model=row.installed.name)
+        self._apply_rows()
+        self.settings_changed.emit(self.settings)
+        self.show_message(
+            self.tr("The Library will use %1 for meaning search.").replace("%1", row.name)
+        )
 
     def verify_selected(self) -> None:
         row = self.selected_row()
@@ -566,7 +529,7 @@ class ModelPanel(QWidget):
     def _confirm_delete(self) -> None:
         key, self._delete_key = self._delete_key, None
         self.delete_bar.setVisible(False)
-        row = self.table_model.row(key) if key is not None else None
+        row = self._row(key) if key is not None else None
         if row is None or row.installed is None or self.worker.is_active(row.key):
             return
         try:
@@ -618,11 +581,11 @@ class ModelPanel(QWidget):
     # --- worker signals ----------------------------------------------------------------
 
     def _on_started(self, key: str) -> None:
-        if self.table_model.row_of(key) >= 0 and self.worker.job_kind(key) == "download":
+        if self._row(key) is not None and self.worker.job_kind(key) == "download":
             self._refresh_row(key, state="checking")
 
     def _on_progressed(self, key: str, progress: DownloadProgress) -> None:
-        if self.table_model.row_of(key) < 0:
+        if self._row(key) is None:
             return
         self._progress[key] = progress
         self._refresh_row(key)
@@ -632,7 +595,7 @@ class ModelPanel(QWidget):
         self._stopping.pop(key, None)
         self._failures.pop(key, None)
         self.refresh()
-        row = self.table_model.row(key)
+        row = self._row(key)
         name = row.name if row is not None else Path(path).name
         self.show_message(self.tr("%1 is downloaded and verified.").replace("%1", name))
 
@@ -641,7 +604,7 @@ class ModelPanel(QWidget):
             return  # the import controller's
         self._progress.pop(key, None)
         self._stopping.pop(key, None)
-        if self.table_model.row_of(key) >= 0:
+        if self._row(key) is not None:
             self._failures[key] = error_text(message)
         self.refresh()
         self.show_message(message)
@@ -674,6 +637,8 @@ class ModelPanel(QWidget):
         rows = build_rows(
             self.catalog, self._installed, self.models_dir, self.settings.effective_context()
         )
+        in_use = library_choice(rows, self.settings.embedding_model)
+        rows = [replace(r, in_use=True) if r is in_use else r for r in rows]
         return [self._with_live_state(row) for row in rows]
 
     def _with_live_state(self, row: ModelRow, state: RowState | None = None) -> ModelRow:
@@ -689,16 +654,23 @@ class ModelPanel(QWidget):
         )
 
     def _refresh_row(self, key: str, *, state: RowState | None = None) -> None:
-        row = self.table_model.row(key)
+        row = self._row(key)
         if row is None:
             return
-        self.table_model.update_row(self._with_live_state(row, state))
+        updated = self._with_live_state(row, state)
+        for _table, model in self._tables():
+            model.update_row(updated)  # a no-op in the table that does not list it
         if key == self.selected_key():
             self._update_actions()
 
     # --- view state --------------------------------------------------------------------
 
-    def _selection_changed(self) -> None:
+    def _selection_changed(self, table: QTableView) -> None:
+        # One selection across both tables: picking a row in one clears the other.
+        if table.selectionModel().hasSelection():
+            for other, _model in self._tables():
+                if other is not table and other.selectionModel().hasSelection():
+                    other.selectionModel().clearSelection()
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -711,6 +683,14 @@ class ModelPanel(QWidget):
         self.use_button.setEnabled(actions.use)
         self.verify_button.setEnabled(actions.verify)
         self.delete_button.setEnabled(actions.delete)
+        self.embedding.use_button.setEnabled(actions.use_for_library and not (row and row.in_use))
+        entry = row.entry if row is not None else None
+        sources = (
+            self.catalog.sources_for(entry, custom_endpoint=self.settings.custom_hf_endpoint)
+            if entry is not None
+            else []
+        )
+        self.embedding.show_details(row, sources)
         self.update_progress_box()
 
     def update_progress_box(self) -> None:
@@ -743,7 +723,7 @@ class ModelPanel(QWidget):
 
     def _progress_details(self, row: ModelRow, progress: DownloadProgress | None) -> str:
         if progress is None:
-            return self.state_text(row)
+            return self.texts.state_text(row)
         parts: list[str] = []
         if progress.total > 0:
             parts.append(
@@ -761,7 +741,7 @@ class ModelPanel(QWidget):
             parts.append(self.tr("from %1").replace("%1", progress.source))
         if progress.message and not progress.message.startswith("Downloading from"):
             parts.append(progress.message)
-        return " · ".join(parts) or self.state_text(row)
+        return " · ".join(parts) or self.texts.state_text(row)
 
     def _update_offline_hint(self) -> None:
         offline = bool(self.gateway.offline)

@@ -21,7 +21,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.core.catalog import Catalog, CatalogEntry, FitVerdict, estimate_ram, fit_on_this_machine
+from app.core.catalog import (
+    Catalog,
+    CatalogEntry,
+    FitVerdict,
+    RamEstimate,
+    estimate_ram,
+    fit_on_this_machine,
+)
 from app.core.downloads import DownloadProgress
 from app.core.models import InstalledModel, catalog_entry_state, list_installed
 from app.workers.tasks import TaskRunner
@@ -49,6 +56,11 @@ RowState = Literal[
 ]
 #: States in which a worker job for the row is running.
 LIVE_STATES = frozenset({"checking", "downloading", "pausing", "cancelling", "verifying"})
+#: What an embedding model needs beyond its weights: llama.cpp's compute buffer for the
+#: embedder's 2048-token batches (app/core/knowledge/embed.py), tens of MB for the small
+#: BERTs, rounded up. There is no KV cache to count: the models are not causal.
+EMBEDDING_OVERHEAD_BYTES = 128 * 1024 * 1024
+Role = Literal["chat", "embedding"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,10 @@ class ModelRow:
     progress: DownloadProgress | None = None
     #: Why it failed (or what verification found), for the state cell and its tooltip.
     reason: str = ""
+    #: "embedding": listed in the Library's section, never loaded for chat.
+    role: Role = "chat"
+    #: An embedding model the Library uses now.
+    in_use: bool = False
 
     @property
     def percent(self) -> float | None:
@@ -172,11 +188,12 @@ class ModelTableModel(QAbstractTableModel):
 def build_rows(
     catalog: Catalog, installed: list[InstalledModel], models_dir: Path, n_ctx: int
 ) -> list[ModelRow]:
-    """The table's rows from the catalog, the last listing and a stat of each catalog file."""
+    """The table's rows from the catalog, the last listing and a stat of each catalog file.
+
+    Embedding models (``role`` "embedding": catalog entries, or imported BERT-like files)
+    are rows too; the panel lists them in their own section, never as chat models."""
     rows: list[ModelRow] = []
     for entry in catalog.models:
-        if entry.role != "chat":
-            continue  # embedding models serve the Library, not the chat (see docs/KNOWLEDGE.md)
         model = next((m for m in installed if m.entry is not None and m.entry.id == entry.id), None)
         disk = catalog_entry_state(entry, models_dir)
         if model is not None and not model.in_place and disk.state != "installed":
@@ -200,7 +217,7 @@ def build_rows(
             state, on_disk = "partial", disk.on_disk
         else:
             state, on_disk = "absent", 0
-        estimate = estimate_ram(entry, n_ctx)
+        estimate = _estimate(entry, entry.role, n_ctx)
         rows.append(
             ModelRow(
                 key=entry.id,
@@ -214,12 +231,13 @@ def build_rows(
                 entry=entry,
                 installed=model,
                 on_disk=on_disk,
+                role=entry.role,
             )
         )
     for model in installed:
         if model.entry is not None:
             continue
-        estimate = estimate_ram(model, n_ctx)
+        estimate = _estimate(model, model.role, n_ctx)
         state = "registered" if model.in_place else "installed"
         if not model.available:
             state = "missing"
@@ -235,9 +253,30 @@ def build_rows(
                 state=state,
                 installed=model,
                 on_disk=model.size,
+                role=model.role,
             )
         )
     return rows
+
+
+def _estimate(model: CatalogEntry | InstalledModel, role: Role, n_ctx: int) -> RamEstimate:
+    if role == "embedding":
+        size = model.size
+        return RamEstimate(weights=size, kv_cache=0, overhead=EMBEDDING_OVERHEAD_BYTES, n_ctx=0)
+    return estimate_ram(model, n_ctx)
+
+
+def library_choice(rows: list[ModelRow], chosen: str) -> ModelRow | None:
+    """The embedding row the Library uses: the installed one named ``chosen`` (the
+    ``embedding_model`` setting), else the first installed one; as
+    :func:`app.core.knowledge.embed.embedding_model_in_use` decides from the disk."""
+    usable = [
+        (r, r.installed.name)
+        for r in rows
+        if r.role == "embedding" and r.installed is not None and r.installed.available
+    ]
+    picked = next((r for r, name in usable if name == chosen), None)
+    return picked or (usable[0][0] if usable else None)
 
 
 def with_live_state(
@@ -280,6 +319,7 @@ class RowActions:
     use: bool
     verify: bool
     delete: bool
+    use_for_library: bool = False
 
 
 def row_actions(row: ModelRow | None, *, active: bool) -> RowActions:
@@ -291,14 +331,17 @@ def row_actions(row: ModelRow | None, *, active: bool) -> RowActions:
     has_part = row is not None and not installed and row.on_disk > 0
     downloading = active and row is not None and row.state in ("checking", "downloading")
     usable = row is not None and row.usable_path is not None and not active
+    embedding = row is not None and row.role == "embedding"
     return RowActions(
         download=is_entry and not installed and not active and not has_part,
         resume=is_entry and not installed and not active and has_part,
         pause=downloading and not stopping,
         cancel=is_entry and not installed and (has_part or active) and not stopping,
-        use=usable and row is not None and row.state != "damaged",
+        # An embedding model is never loaded for chat; a chat model never serves the Library.
+        use=usable and not embedding and row is not None and row.state != "damaged",
         verify=usable,
         delete=installed and not active,
+        use_for_library=usable and embedding and row is not None and row.state != "damaged",
     )
 
 

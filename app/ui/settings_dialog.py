@@ -144,6 +144,13 @@ class SettingsDialog(QDialog):
         )
         self.threads.setValue(settings.threads)
         _named(self.threads, self.tr("Threads"))
+        # Prompt reading is compute-bound, writing the answer memory-bound: on machines
+        # with many cores or hyper-threads the best counts can differ.
+        self.prompt_threads = QSpinBox(page)
+        self.prompt_threads.setRange(0, 64)
+        self.prompt_threads.setSpecialValueText(self.tr("Same as threads"))
+        self.prompt_threads.setValue(settings.prompt_threads)
+        _named(self.prompt_threads, self.tr("Threads for reading the prompt"))
         self.context = QComboBox(page)
         self.context.addItem(
             self.tr("Automatic (%1 tokens)").replace("%1", str(default_context())), 0
@@ -162,6 +169,7 @@ class SettingsDialog(QDialog):
         )
         note.setWordWrap(True)
         form.addRow(self.tr("Threads:"), self.threads)
+        form.addRow(self.tr("Prompt threads:"), self.prompt_threads)
         form.addRow(self.tr("Context length:"), self.context)
         form.addRow(note)
         self.flash_attention = QComboBox(page)
@@ -438,6 +446,7 @@ class SettingsDialog(QDialog):
         return replace(
             self._settings,
             threads=self.threads.value(),
+            prompt_threads=self.prompt_threads.value(),
             context_length=min(MAX_CONTEXT, max(MIN_CONTEXT, context)) if context else 0,
             flash_attention=self.flash_attention.currentData(),
             kv_cache_type=self.kv_cache.currentData(),

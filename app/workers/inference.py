@@ -36,6 +36,7 @@ from app.core.chat import (
     TurnRequest,
     TurnStats,
 )
+from app.core.engines.local_load import CALIBRATION_FILE_NAME, LocalLoad
 from app.core.host import (
     EngineFactory,
     EngineHost,
@@ -180,30 +181,31 @@ class InferenceClient(QObject):
         self,
         path: str | Path,
         *,
-        n_ctx: int,
-        n_threads: int,
+        n_ctx: int = 0,
+        n_threads: int = 0,
         flash_attn: FlashAttnMode = "auto",
         cache_type: CacheType = "f16",
+        options: LocalLoad | None = None,
     ) -> int:
         """Load a GGUF with the local engine; returns the job id.
 
-        Flash attention "auto" is calibrated once per CPU and model on the host thread
-        (cancellable like the load) and cached in the cache folder (app/core/calibrate.py).
+        ``options`` (the window passes :meth:`LocalLoad.from_settings`) wins over the
+        single arguments. Flash attention "auto" is calibrated once per CPU and model on the
+        host thread (cancellable like the load) and cached in the cache folder
+        (app/core/calibrate.py).
         """
+        from app.core.paths import app_paths
+
+        chosen = options or LocalLoad(
+            n_ctx=n_ctx or 4096,
+            n_threads=n_threads,
+            flash_attn=flash_attn,
+            cache_type=cache_type,
+            calibration_file=app_paths().cache / CALIBRATION_FILE_NAME,
+        )
 
         def factory(cancel: Any) -> Any:
-            from app.core.engines.llama import load_engine
-            from app.core.paths import app_paths
-
-            return load_engine(
-                path,
-                n_ctx=n_ctx,
-                n_threads=n_threads,
-                cancel=cancel,
-                flash_attn=flash_attn,
-                cache_type=cache_type,
-                calibration_file=app_paths().cache / "attention-calibration.json",
-            )
+            return chosen.load(path, cancel)
 
         return self.load_engine(factory, label=str(path))
 

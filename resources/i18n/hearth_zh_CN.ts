@@ -144,6 +144,7 @@
     </message>
     <message>
         <source>Add a note to the rating</source>
+        <extracomment>The Library sources the answer&apos;s question carried (provenance records); the answer&apos;s [n] markers link to them (issue 15).</extracomment>
         <translation>为评分添加备注</translation>
     </message>
     <message>
@@ -295,7 +296,7 @@
     <name>ChatKnowledge</name>
     <message>
         <source>Library</source>
-        <extracomment>a sentence for the window&apos;s message bar</extracomment>
+        <extracomment>a sentence for the window&apos;s message bar the user changed the Library&apos;s size limit (MB): for the settings Embedders replaced by another choice: an indexing task may still hold one, so they are closed at shutdown, not when replaced.</extracomment>
         <translation>资料库</translation>
     </message>
 </context>
@@ -303,6 +304,7 @@
     <name>ChatView</name>
     <message>
         <source>Conversation</source>
+        <extracomment>an answer&apos;s [n] marker was clicked: (message id, source number n)</extracomment>
         <translation>对话内容</translation>
     </message>
 </context>
@@ -354,7 +356,6 @@
     <name>CoreErrors</name>
     <message>
         <source>Cancelled.</source>
-        <extracomment>The translation context of every core error sentence. The English template of every coded core error, as lupdate sees it (PySide6 types QT_TRANSLATE_NOOP as returning ``object``; see TEXTS below).</extracomment>
         <translation>已取消。</translation>
     </message>
     <message>
@@ -656,6 +657,26 @@
     <message>
         <source>The sources disagree about the size of {name} ({listing} bytes), so Hearth stopped before downloading. Try again later, or pin a source.</source>
         <translation>各来源给出的 {name} 的大小不一致（{listing} 字节），Hearth 已在下载前停止。请稍后重试，或固定一个来源。</translation>
+    </message>
+    <message>
+        <source>“{name}” took longer than {seconds} s to read; it was skipped.</source>
+        <translation>读取“{name}”超过 {seconds} 秒，已跳过。</translation>
+    </message>
+    <message>
+        <source>“{name}” has a part that would decompress to an unsafe size; it was not read.</source>
+        <translation>“{name}”中有部分内容解压后会过大，不安全，未读取。</translation>
+    </message>
+    <message>
+        <source>“{name}” holds more text than Hearth reads from one file ({limit}).</source>
+        <translation>“{name}”的文字超过 Hearth 从单个文件读取的上限（{limit}）。</translation>
+    </message>
+    <message>
+        <source>“{name}” is a link to a file outside the folder, so it was not read.</source>
+        <translation>“{name}”是指向文件夹外文件的链接，未读取。</translation>
+    </message>
+    <message>
+        <source>“{path}” no longer exists.</source>
+        <translation>“{path}”已不存在。</translation>
     </message>
     <message>
         <source>The model is busy with {limit} waiting requests. Try again in a moment.</source>
@@ -1507,10 +1528,65 @@
     </message>
 </context>
 <context>
+    <name>EmbeddingSection</name>
+    <message>
+        <source>Embedding models — used by the Library for meaning search</source>
+        <translation>嵌入模型 — 资料库用于语义搜索</translation>
+    </message>
+    <message>
+        <source>Embedding models</source>
+        <translation>嵌入模型</translation>
+    </message>
+    <message>
+        <source>Embedding models for the Library</source>
+        <translation>资料库的嵌入模型</translation>
+    </message>
+    <message>
+        <source>Size, sources and checksum</source>
+        <translation>大小、下载源和校验和</translation>
+    </message>
+    <message>
+        <source>Embedding model the Library uses</source>
+        <translation>资料库使用的嵌入模型</translation>
+    </message>
+    <message>
+        <source>Use for Library</source>
+        <translation>用于资料库</translation>
+    </message>
+    <message>
+        <source>Use the selected model for the Library</source>
+        <translation>让资料库使用所选模型</translation>
+    </message>
+    <message>
+        <source>The Library&apos;s meaning search will use this model (it is never used to chat)</source>
+        <translation>资料库的语义搜索将使用此模型（它不会用于聊天）</translation>
+    </message>
+    <message>
+        <source>The Library uses no embedding model: full-text search only.</source>
+        <translation>资料库未使用嵌入模型：仅全文搜索。</translation>
+    </message>
+    <message>
+        <source>The Library uses %1.</source>
+        <translation>资料库使用 %1。</translation>
+    </message>
+    <message>
+        <source>from %1</source>
+        <translation>来自 %1</translation>
+    </message>
+    <message>
+        <source>sha256 published</source>
+        <translation>已公布 sha256</translation>
+    </message>
+    <message>
+        <source>checksum not published: the download checks the sha256 the sources report, the size and the GGUF header</source>
+        <translation>未公布校验和：下载时会核对下载源报告的 sha256、文件大小和 GGUF 文件头</translation>
+    </message>
+</context>
+<context>
     <name>EmptyState</name>
     <message>
         <source>A cage holds chickens and rabbits: 35 heads and 94 legs in all. How many chickens and how many rabbits are there?</source>
-        <extracomment>A long chat opens with only its newest messages built (a screenful plus a margin); older ones are built LAZY_BATCH at a time when the user scrolls near the top. Older messages are built when the view is within this many viewport heights of the top.</extracomment>
+        <extracomment>A long chat opens with only its newest messages built (a screenful plus a margin); older ones are built when the user scrolls near the top, a few per event-loop turn. How many older messages build_older() builds when not told. Older messages are built when the view is within this many viewport heights of the top. While scrolling up, one event-loop turn builds older messages for at most this long (at least one message), then lets input and painting run; the next turn goes on. Building four at a time cost a turn 65-76 ms (docs/BENCHMARKS.md, &quot;big chats&quot;). Older messages are built into pages of this many items above the newest ones. A new item at the top then moves the items of its page and the pages below, not every message of the chat (moving hundreds of widgets was most of a step&apos;s cost).</extracomment>
         <translation>鸡兔同笼：笼子里有若干只鸡和兔，从上面数有35个头，从下面数有94只脚。鸡和兔各有多少只？</translation>
     </message>
     <message>
@@ -1736,7 +1812,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <name>LibraryPanel</name>
     <message>
         <source>Collections</source>
-        <extracomment>The size limit is set in megabytes. the names of the collections checked for the current chat an indexing run ended: (collection, report)</extracomment>
+        <extracomment>The size limit is set in megabytes. the names of the collections checked for the current chat an indexing run ended: (collection, report) the user changed the size limit (MB); the window keeps it in the settings</extracomment>
         <translation>文档集</translation>
     </message>
     <message>
@@ -1766,6 +1842,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <message>
         <source>Largest file to index</source>
         <translation>可索引的最大文件</translation>
+    </message>
+    <message>
+        <source>Larger files are listed as too large; attachments have the same limit.</source>
+        <translation>更大的文件会被列为过大；附件也有同样的上限。</translation>
     </message>
     <message>
         <source>Indexing progress</source>
@@ -1960,6 +2040,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
         <translation>仍在读取附加的文件；请稍后再发送。</translation>
     </message>
     <message>
+        <source>Still searching your Library; send again in a moment.</source>
+        <translation>仍在搜索你的资料库；请稍后再发送。</translation>
+    </message>
+    <message>
         <source>Edit message</source>
         <translation>编辑消息</translation>
     </message>
@@ -2112,7 +2196,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <name>ModelPanel</name>
     <message>
         <source>Model manager</source>
-        <extracomment>The absolute path of an installed model the user chose to use (the window loads it). The user asked to go back to the chat. A listing of the models folder has been applied to the table. Runs the folder listing and import checks off the GUI thread. The models folder as last listed (catalog files present are added from a stat). Live states the disk cannot tell: failures, pausing, verification results. Import offered and waiting for the copy / in-place choice, then queued ones.</extracomment>
+        <extracomment>The absolute path of an installed model the user chose to use (the window loads it). The user asked to go back to the chat. A listing of the models folder has been applied to the table. Settings: the user chose the Library&apos;s embedding model (&quot;Use for Library&quot;). Runs the folder listing and import checks off the GUI thread. The models folder as last listed (catalog files present are added from a stat). Live states the disk cannot tell: failures, pausing, verification results. Import offered and waiting for the copy / in-place choice, then queued ones.</extracomment>
         <translation>模型管理器</translation>
     </message>
     <message>
@@ -2141,6 +2225,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     </message>
     <message>
         <source>Models you can download or use</source>
+        <extracomment>The tables&apos; texts (translated in this panel&apos;s context).</extracomment>
         <translation>可下载或使用的模型</translation>
     </message>
     <message>
@@ -2292,6 +2377,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
         <translation>否，保留它</translation>
     </message>
     <message>
+        <source>The Library will use %1 for meaning search.</source>
+        <translation>资料库将使用 %1 进行语义搜索。</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -2368,6 +2457,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
         <translation>已安装（原位使用）</translation>
     </message>
     <message>
+        <source>%1 · used by the Library</source>
+        <translation>%1 · 资料库正在使用</translation>
+    </message>
+    <message>
         <source>Missing: the file is gone</source>
         <translation>缺失：文件已不存在</translation>
     </message>
@@ -2382,6 +2475,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <message>
         <source>%1 (recommended)</source>
         <translation>%1（推荐）</translation>
+    </message>
+    <message>
+        <source>Estimated for the Library&apos;s batches of passages</source>
+        <translation>按资料库批量处理段落估算</translation>
     </message>
     <message>
         <source>Estimated at %1 tokens of context</source>
@@ -2415,6 +2512,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <message>
         <source>%1 tokens of context</source>
         <translation>上下文 %1 个词元</translation>
+    </message>
+    <message>
+        <source>an embedding model for the Library</source>
+        <translation>资料库的嵌入模型</translation>
     </message>
     <message>
         <source>no chat template</source>
@@ -2562,6 +2663,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <name>Render</name>
     <message>
         <source>Copy</source>
+        <extracomment>``hearth-cite:N`` links the answer&apos;s ``[N]`` markers to its source N; the view handles them itself and never hands them to the system.</extracomment>
         <translation>复制</translation>
     </message>
     <message>
@@ -2632,6 +2734,14 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
         <translation>线程数</translation>
     </message>
     <message>
+        <source>Same as threads</source>
+        <translation>与线程数相同</translation>
+    </message>
+    <message>
+        <source>Threads for reading the prompt</source>
+        <translation>读取提示词所用的线程数</translation>
+    </message>
+    <message>
         <source>Automatic (%1 tokens)</source>
         <translation>自动（%1 个词元）</translation>
     </message>
@@ -2650,6 +2760,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <message>
         <source>Threads:</source>
         <translation>线程数：</translation>
+    </message>
+    <message>
+        <source>Prompt threads:</source>
+        <translation>提示词线程：</translation>
     </message>
     <message>
         <source>Context length:</source>
@@ -3082,10 +3196,58 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     </message>
 </context>
 <context>
+    <name>SourceViewer</name>
+    <message>
+        <source>Source</source>
+        <extracomment>Hands a URL to the system (QDesktopServices.openUrl); tests pass a recorder. the passage is shown (a :class:`Passage`); tests and accessibility wait on it the path of a file handed to the system</extracomment>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Document text</source>
+        <translation>文档文本</translation>
+    </message>
+    <message>
+        <source>Open file</source>
+        <translation>打开文件</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Reading the file…</source>
+        <translation>正在读取文件…</translation>
+    </message>
+    <message>
+        <source>Open at page %1</source>
+        <translation>在第 %1 页打开</translation>
+    </message>
+    <message>
+        <source>The file has changed since it was indexed; the passage was found at another place in it.</source>
+        <translation>文件在建立索引后已更改；该段落在文件中的另一处找到。</translation>
+    </message>
+    <message>
+        <source>The file has changed since it was indexed and no longer holds this passage. Shown is the passage as it was indexed.</source>
+        <translation>文件在建立索引后已更改，不再包含此段落。这里显示的是索引时的段落。</translation>
+    </message>
+    <message>
+        <source>The file is no longer there: it was moved or deleted since it was indexed. Shown is the passage as it was indexed.</source>
+        <translation>文件已不在原处：建立索引后它被移动或删除了。这里显示的是索引时的段落。</translation>
+    </message>
+    <message>
+        <source>The file could not be read again: %1 Shown is the passage as it was indexed.</source>
+        <translation>无法再次读取文件：%1 这里显示的是索引时的段落。</translation>
+    </message>
+    <message>
+        <source>Only the part of the document around the passage is shown.</source>
+        <translation>只显示文档中该段落附近的部分。</translation>
+    </message>
+</context>
+<context>
     <name>SourcesView</name>
     <message>
         <source>Sources</source>
-        <extracomment>path of the file the user asked to open</extracomment>
+        <extracomment>path of the file the user asked to open (from the source viewer) the row whose passage the viewer was asked to show</extracomment>
         <translation>来源</translation>
     </message>
     <message>

@@ -122,3 +122,24 @@ def test_the_turn2_bound_is_new_tokens_at_depth_plus_one_decode_plus_30_ms() -> 
     assert figures["turn2_ttft_bound_ms"] == pytest.approx(bound)
     assert figures["turn2_ttft_vs_llama_bench_bound"] == pytest.approx(1200.0 / bound)
     assert math.isnan(anchor_figures(HEARTH, rows)["turn2_ttft_vs_llama_bench_bound"])
+
+
+def test_same_setting_ratios_compare_hearth_with_llama_bench_at_hearths_flash_attention() -> None:
+    rows = [*WHEEL, row("pp", 4096, False, 40.0, 32), row("pp", 4096, True, 32.0, 32)]
+    hearth = {
+        **HEARTH,
+        "turn2_ttft_ms_by_history": {"4096": 1200.0},
+        "turn2_evaluated_tokens_by_history": {"4096": 24.0},
+    }
+    off = anchor_figures(hearth, rows, hearth_flash_attn=False)
+    # pp512 is best with FA on (60) but Hearth ran with it off: like with like is 58.
+    assert off["engine_vs_llama_bench_pp"] == pytest.approx(57.0 / 60.0)
+    assert off["engine_vs_llama_bench_pp_same_fa"] == pytest.approx(57.0 / 58.0)
+    assert off["app_vs_llama_bench_tg_same_fa"] == pytest.approx(18.2 / 18.8)
+    assert off["app_vs_llama_bench_tg_deep_same_fa"] == pytest.approx(9.2 / 11.0)
+    same_bound = 24 / 40.0 * 1000 + 1000 / 11.0 + 30
+    assert off["turn2_ttft_bound_same_fa_ms"] == pytest.approx(same_bound)
+    on = anchor_figures(hearth, rows, hearth_flash_attn=True)
+    assert on["app_vs_llama_bench_tg_same_fa"] == pytest.approx(18.2 / 16.4)
+    assert on["turn2_ttft_bound_same_fa_ms"] == pytest.approx(24 / 32.0 * 1000 + 1000 / 11.5 + 30)
+    assert "engine_vs_llama_bench_pp_same_fa" not in anchor_figures(hearth, rows)

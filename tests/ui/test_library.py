@@ -147,7 +147,7 @@ def test_drop_and_paste_files_onto_the_input(qtbot: QtBot) -> None:
 
 
 def test_sources_block_lists_and_opens(qtbot: QtBot) -> None:
-    opened: list[str] = []
+    opened: list[QUrl] = []
     view = SourcesView(opener=opened.append)
     qtbot.addWidget(view)
     view.set_sources(
@@ -162,9 +162,16 @@ def test_sources_block_lists_and_opens(qtbot: QtBot) -> None:
     assert view.list.isVisibleTo(view)
     assert view.list.item(0).text().startswith("[1] a.md · lines 3–9")
     assert view.list.item(1).text().startswith("[2] b.pdf · p. 4")
-    with qtbot.waitSignal(view.opened) as signal:
+    # An entry opens the source viewer (tests/ui/test_source_viewer.py), not the system.
+    shown: list[int] = []
+    view.source_shown.connect(shown.append)
+    with qtbot.waitSignal(view.viewer().loaded, timeout=WAIT_MS):
         view.list.itemActivated.emit(view.list.item(1))
-    assert opened == ["/notes/b.pdf"] and signal.args == ["/notes/b.pdf"]
+    assert shown == [1] and opened == []
+    # /notes/b.pdf does not exist: the viewer shows the stored snippet.
+    assert view.viewer().header.text() == "b.pdf — page 4"
+    assert view.viewer().text.toPlainText() == "Page text."
+    view.shutdown()
     view.set_sources([])
     assert not view.isVisibleTo(view.parentWidget() or view) or view.sources == []
 
@@ -246,4 +253,54 @@ def test_the_model_manager_does_not_offer_embedding_models_as_chat_models(tmp_pa
     catalog = load_catalog()
     assert any(e.role == "embedding" for e in catalog.models)
     rows = build_rows(catalog, [], tmp_path, 4096)
-    assert rows and all("embeddings" not in str(row) for row in rows)
+    # Embedding entries are rows of the embedding section only (role "embedding"); the
+    # chat rows hold none (tests/ui/test_embedding_models.py drives the panel).
+    chat = [row for row in rows if row.role == "chat"]
+    assert chat and all("embeddings" not in str(row) for row in chat)
+    embedding = {row.key for row in rows if row.role == "embedding"}
+    assert embedding == {e.id for e in catalog.embedding_models}
+
+
+def test_a_new_embedding_choice_is_loaded_on_next_use_and_the_old_one_closed_at_quit(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from app.ui.library_panel import ChatKnowledge
+
+    class FakeEmbedder:
+        def __init__(self, name: str) -> None:
+            self.name = name
+            self.closed = False
+
+        def close(self) -> None:
+            self.closed = True
+
+    class FakeController(QObject):
+        answer_stored = Signal(object)
+        conversation_changed = Signal(object)
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    knowledge = ChatKnowledge(window, store=None, controller=FakeController(), data_dir=tmp_path)
+    loads: list[str] = []
+    choice = {"name": "bge.gguf"}
+
+    def load() -> FakeEmbedder:
+        loads.append(choice["name"])
+        return FakeEmbedder(choice["name"])
+
+    # Stand in for the real loader, keeping ChatKnowledge's caching and swapping.
+    knowledge._load_embedder = load  # type: ignore[method-assign]
+    knowledge.set_embedding_model("bge.gguf")
+    first = knowledge.embedder()
+    assert knowledge.embedder() is first  # cached
+    choice["name"] = "e5.gguf"
+    knowledge.set_embedding_model("bge.gguf")  # unchanged: kept
+    assert knowledge.embedder() is first
+    knowledge.set_embedding_model("e5.gguf")
+    second = knowledge.embedder()
+    assert second is not first and loads == ["bge.gguf", "e5.gguf"]
+    assert not first.closed  # an indexing task may still hold it
+    knowledge.shutdown()
+    assert first.closed and second.closed

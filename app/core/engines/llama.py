@@ -107,6 +107,8 @@ class ModelInfo:
     is_r1: bool
     #: Flash attention / KV type in use and how they were chosen (app/core/calibrate.py).
     attention: dict[str, Any] = field(default_factory=dict)
+    #: Threads for prompt evaluation (``n_threads`` is decode); 0 when unknown.
+    n_threads_batch: int = 0
 
 
 def engine_info_for(info: ModelInfo) -> EngineInfo:
@@ -127,6 +129,7 @@ def engine_info_for(info: ModelInfo) -> EngineInfo:
             "quant": info.quant,
             "n_params": info.n_params,
             "n_threads": info.n_threads,
+            "n_threads_batch": info.n_threads_batch or info.n_threads,
             **info.attention,
         },
     )
@@ -144,6 +147,7 @@ def load_engine(
     cache_type: CacheType = "f16",
     n_ubatch: int = 0,
     calibration_file: Path | None = None,
+    n_threads_batch: int | None = None,
 ) -> LlamaEngine:
     """Load a GGUF with the local engine; raises ModelLoadError with a reason to act on.
 
@@ -161,6 +165,7 @@ def load_engine(
         cache_type=cache_type,
         n_ubatch=n_ubatch,
         calibration_file=calibration_file,
+        n_threads_batch=n_threads_batch,
     )
 
 
@@ -208,6 +213,7 @@ class LlamaEngine:
         cache_type: CacheType = "f16",
         n_ubatch: int = 0,
         calibration_file: Path | None = None,
+        n_threads_batch: int | None = None,
     ) -> LlamaEngine:
         """Load a GGUF model; raises ModelLoadError with a reason a person can act on.
 
@@ -236,6 +242,7 @@ class LlamaEngine:
             n_seq_max=max(1, max_samples),
             cancel=cancel,
             attention=choice.config,
+            n_threads_batch=n_threads_batch,
         )
         engine = cls(native)
         try:
@@ -246,7 +253,7 @@ class LlamaEngine:
             raise
         info = engine.info
         log.info(
-            "loaded %s (%s, %s, %s params) in %.0f ms: n_ctx=%d n_batch=%d threads=%d",
+            "loaded %s (%s, %s, %s params) in %.0f ms: n_ctx=%d n_batch=%d threads=%d/%d",
             path.name,
             info.architecture,
             info.quant,
@@ -255,6 +262,7 @@ class LlamaEngine:
             info.n_ctx,
             native.n_batch,
             info.n_threads,
+            native.n_threads_batch,
         )
         return engine
 
@@ -280,6 +288,7 @@ class LlamaEngine:
             n_threads=native.n_threads,
             template_from_gguf=self._template.from_gguf,
             is_r1=self._template.is_r1,
+            n_threads_batch=native.n_threads_batch,
         )
 
     def _make_template(self, *, bos_text: str, eos_text: str, architecture: str) -> ChatTemplate:

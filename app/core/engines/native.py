@@ -389,6 +389,7 @@ class NativeModel:
         self.n_batch = 0
         self.n_ctx = 0
         self.n_threads = 0
+        self.n_threads_batch = 0
         self.n_seq_max = 1
         self.attention = DEFAULT_ATTENTION
         self.context_train = 0
@@ -413,11 +414,17 @@ class NativeModel:
         n_seq_max: int = 1,
         cancel: CancelToken | None = None,
         attention: AttentionConfig = DEFAULT_ATTENTION,
+        n_threads_batch: int | None = None,
     ) -> NativeModel:
-        """Load ``path`` into llama.cpp; raises ModelLoadError built from llama.cpp's log."""
+        """Load ``path`` into llama.cpp; raises ModelLoadError built from llama.cpp's log.
+
+        ``n_threads_batch`` (prompt evaluation) defaults to ``n_threads`` (decode).
+        """
         model = cls(_native(), path)
         try:
-            model._open(n_ctx, n_threads, n_batch, max(1, n_seq_max), cancel, attention)
+            model._open(
+                n_ctx, n_threads, n_batch, max(1, n_seq_max), cancel, attention, n_threads_batch
+            )
         except BaseException:
             model.free()
             raise
@@ -431,6 +438,7 @@ class NativeModel:
         n_seq_max: int,
         cancel: CancelToken | None,
         attention: AttentionConfig = DEFAULT_ATTENTION,
+        n_threads_batch: int | None = None,
     ) -> None:
         lib = self._lib
         bridge = self._runtime.bridge
@@ -453,6 +461,10 @@ class NativeModel:
         self._vocab = lib.llama_model_get_vocab(self._model)
 
         threads = n_threads if n_threads and n_threads > 0 else default_thread_count()
+        # Prompt evaluation is compute-bound and decode memory-bound, so on machines with
+        # hyper-threads or many cores the best counts can differ (measured per knob by
+        # scripts/bench_long_chat.py); by default both use the same count.
+        batch_threads = n_threads_batch if n_threads_batch and n_threads_batch > 0 else threads
         self.context_train = int(lib.llama_model_n_ctx_train(self._model))
         wanted_ctx = max(64, n_ctx)
         if self.context_train > 0:
@@ -469,7 +481,7 @@ class NativeModel:
         cparams.type_v = CACHE_TYPE_IDS[attention.cache_type]
         cparams.n_seq_max = n_seq_max
         cparams.n_threads = threads
-        cparams.n_threads_batch = threads
+        cparams.n_threads_batch = batch_threads
         if n_seq_max > 1 and hasattr(cparams, "kv_unified"):
             # One cache shared by all sequences, so N samples can share the prompt's cells.
             cparams.kv_unified = True
@@ -481,6 +493,7 @@ class NativeModel:
         self.n_ctx = int(lib.llama_n_ctx(self._ctx))
         self.n_batch = batch
         self.n_threads = threads
+        self.n_threads_batch = batch_threads
         self.n_seq_max = n_seq_max
         self.attention = attention
 

@@ -10,7 +10,9 @@ index``. It walks the collection's roots, and for each supported file:
   file did not change while it was read (else it is listed and redone next time).
 
 Files gone from disk leave the index. Files that cannot be read are listed with their
-reason. Because each file commits on its own, a cancel, a kill -9 or a full disk leaves a
+reason (a stable code and its values, so the UI can translate it). Each file's extraction
+has a wall-time deadline: a hostile PDF is listed as too slow and the run goes on. Because
+each file commits on its own, a cancel, a kill -9 or a full disk leaves a
 consistent index, and the next run only does what is left. With an embedder, chunks that
 lack a vector for its model are embedded afterwards, in batches that commit on their own.
 Nothing here touches the network.
@@ -20,16 +22,21 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from app.core.cancel import CancelToken, ProgressCallback, no_progress
+from app.core.errors import ErrorArg, english
 from app.core.knowledge.chunk import chunk_document
 from app.core.knowledge.embed import Embedder
 from app.core.knowledge.extract import (
+    DEFAULT_EXTRACT_SECONDS,
     DEFAULT_MAX_FILE_BYTES,
+    Clock,
+    Deadline,
     ExtractionError,
     extract_bytes,
     kind_for,
@@ -48,9 +55,14 @@ EMBED_BATCH: Final = 32
 
 @dataclass(frozen=True, slots=True)
 class BadFile:
+    """A file not indexed: ``reason`` (a kind), the English ``message``, and the stable
+    ``code`` and ``params`` of that message for a UI in another language."""
+
     path: str
     reason: str
     message: str
+    code: str = ""
+    params: dict[str, ErrorArg] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -111,8 +123,13 @@ def index_collection(
     progress: ProgressCallback = no_progress,
     embedder: Embedder | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    seconds: float = DEFAULT_EXTRACT_SECONDS,
+    clock: Clock = time.monotonic,
 ) -> IndexReport:
-    """Bring collection ``name`` up to date with its roots on disk; see the module doc."""
+    """Bring collection ``name`` up to date with its roots on disk; see the module doc.
+
+    ``max_bytes`` is the largest file read, ``seconds`` the wall time one file may take.
+    """
     cancel = cancel or CancelToken()
     cid = index.collection_id(name)
     report = IndexReport()
@@ -120,7 +137,9 @@ def index_collection(
     outside: set[Path] = set()
     for root in index.roots(name):
         if not root.exists() and not root.is_symlink():
-            report.bad.append(BadFile(str(root), "vanished", f"“{root}” no longer exists."))
+            params: dict[str, ErrorArg] = {"path": str(root)}
+            code = "documents.root_missing"
+            report.bad.append(BadFile(str(root), "vanished", english(code, params), code, params))
             continue
         for path, explicit in walk_root(root):
             if not explicit and links_outside(path, root):
@@ -139,7 +158,8 @@ def index_collection(
         if path in outside:
             _refuse_outside(index, cid, path, report)
         else:
-            _index_one(index, cid, path, explicit, known.get(key), report, max_bytes)
+            limits = _Limits(max_bytes, seconds, clock)
+            _index_one(index, cid, path, explicit, known.get(key), report, limits)
         progress(done + 1, total)
     if not report.cancelled:
         gone = [doc.id for path, doc in known.items() if path not in seen]
@@ -167,10 +187,27 @@ def links_outside(path: Path, root: Path) -> bool:
 
 
 def _refuse_outside(index: KnowledgeIndex, cid: int, path: Path, report: IndexReport) -> None:
-    message = f"“{path.name}” is a link to a file outside the folder, so it was not read."
+    params: dict[str, ErrorArg] = {"name": path.name}
+    message = english("documents.link_outside", params)
     log.info("not indexed: %s (a link out of its folder)", path.name)
-    report.bad.append(BadFile(str(path), "unreadable", message))
-    index.write_error(cid, str(path), reason="unreadable", message=message)
+    report.bad.append(BadFile(str(path), "unreadable", message, "documents.link_outside", params))
+    index.write_error(
+        cid,
+        str(path),
+        reason="unreadable",
+        message=message,
+        code="documents.link_outside",
+        params=params,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """What one file may cost: bytes read, and wall time to extract."""
+
+    max_bytes: int
+    seconds: float
+    clock: Clock
 
 
 def _index_one(
@@ -180,9 +217,11 @@ def _index_one(
     explicit: bool,
     known: object,
     report: IndexReport,
-    max_bytes: int,
+    limits: _Limits,
 ) -> None:
     from app.core.knowledge.index import DocumentRow
+
+    max_bytes = limits.max_bytes
 
     previous = known if isinstance(known, DocumentRow) else None
     key = str(path)
@@ -208,6 +247,8 @@ def _index_one(
         ):
             report.unchanged += 1
             return
+        # The deadline starts before the read: a slow disk or network share counts too.
+        deadline = Deadline(limits.seconds, path.name, clock=limits.clock)
         data = read_bounded(path, max_bytes)
         import hashlib
 
@@ -216,7 +257,7 @@ def _index_one(
             index.touch_document(previous.id, size=before.st_size, mtime_ns=before.st_mtime_ns)
             report.unchanged += 1
             return
-        text, encoding, pages = extract_bytes(data, path.name, kind)
+        text, encoding, pages = extract_bytes(data, path.name, kind, deadline=deadline)
         if not text.strip():
             raise ExtractionError("empty", "").with_code("documents.empty", name=path.name)
         from app.core.knowledge.extract import Extracted
@@ -252,8 +293,10 @@ def _index_one(
         if exc.reason == "unsupported" and not explicit:
             return
         log.info("not indexed: %s (%s) %s", path.name, exc.reason, exc.detail)
-        report.bad.append(BadFile(key, exc.reason, exc.message))
-        index.write_error(cid, key, reason=exc.reason, message=exc.message)
+        report.bad.append(BadFile(key, exc.reason, exc.message, exc.code, dict(exc.params)))
+        index.write_error(
+            cid, key, reason=exc.reason, message=exc.message, code=exc.code, params=exc.params
+        )
 
 
 def embed_missing(

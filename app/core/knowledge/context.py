@@ -11,7 +11,7 @@ attachment, and the citation data of each numbered source.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -188,3 +188,42 @@ def split_user_content(content: str) -> tuple[list[tuple[str, str]], str]:
         if files and rest.startswith(instruction + "\n"):
             rest = rest[len(instruction) + 1 :]
     return files, rest
+
+
+def stored_attachments(content: str, provenance: Mapping[str, Any] | None) -> list[Attachment]:
+    """The files a stored user message carried, as attachments again (an edit keeps them).
+
+    Name, size, sha256 and kind come from the provenance; the text is the file's block in
+    the message: the whole file, or for one that did not fit, the passages that were sent
+    (the rest was never stored). A file left out entirely keeps its record with no text.
+    Library sources (numbered blocks) are not attachments and are not returned.
+    """
+    records = (provenance or {}).get("attachments")
+    if not isinstance(records, list):
+        return []
+    files, _question = split_user_content(content)
+    position = 0
+    out: list[Attachment] = []
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        name = str(record.get("name", ""))
+        text = ""
+        # Blocks are in the attachments' order; one left out has no block to match.
+        for at in range(position, len(files)):
+            if files[at][0] == name:
+                text = files[at][1]
+                position = at + 1
+                break
+        size = record.get("size", 0)
+        out.append(
+            Attachment(
+                name=name,
+                path="",
+                size=size if isinstance(size, int) else 0,
+                sha256=str(record.get("sha256", "")),
+                kind=str(record.get("kind", "")),
+                text=text,
+            )
+        )
+    return out

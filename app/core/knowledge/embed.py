@@ -17,13 +17,18 @@ import ctypes
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import numpy as np
 
 from app.core.cancel import CancelToken
 from app.core.errors import GenerationError, ModelLoadError
+
+if TYPE_CHECKING:
+    from app.core.catalog import Catalog
+    from app.core.models import InstalledModel
 
 log = logging.getLogger(__name__)
 
@@ -225,21 +230,95 @@ _PREFIXES: Final = {
 }
 
 
-def installed_embedding_model(models_dir: Path) -> tuple[Path, str, str] | None:
-    """``(file, query_prefix, passage_prefix)`` of a downloaded catalog embedding model."""
-    from app.core.catalog import load_catalog
+@dataclass(frozen=True, slots=True)
+class EmbeddingChoice:
+    """The embedding model the Library uses, and how to prompt it."""
 
+    path: Path
+    #: The file name: what the ``embedding_model`` setting holds.
+    file: str
+    #: For people: the catalog's name, else the file's own.
+    name: str
+    query_prefix: str
+    passage_prefix: str
+    #: True when the user chose it ("Use for Library"); False when it is the automatic
+    #: choice (the first installed embedding model).
+    chosen: bool
+
+
+def _prefixes(*names: str) -> tuple[str, str]:
+    for name in names:
+        key = name.lower()
+        for family, prefixes in _PREFIXES.items():
+            if key.startswith(family):
+                return prefixes
+    return "", ""
+
+
+def installed_embedding_models(
+    models_dir: Path, catalog: Catalog | None = None
+) -> list[InstalledModel]:
+    """Every usable embedding model in the models folder (or registered in place): catalog
+    embedding entries that are downloaded, and imported BERT-like files."""
+    from app.core.catalog import load_catalog
+    from app.core.models import list_installed
+
+    if catalog is None:
+        try:
+            catalog = load_catalog()
+        except Exception:  # a broken user catalog must not break the Library
+            log.warning("the catalog could not be read; only imported models", exc_info=True)
     try:
-        entries = load_catalog().models
-    except Exception:  # a broken user catalog must not break the Library
-        log.warning("the catalog could not be read; no embedding model", exc_info=True)
+        models = list_installed(models_dir, catalog)
+    except OSError:
+        log.warning("the models folder could not be read", exc_info=True)
+        return []
+    found = [m for m in models if m.role == "embedding" and m.available]
+    # Catalog entries first, in the catalog's order (as the model manager lists them).
+    order = {e.id: i for i, e in enumerate(catalog.models)} if catalog is not None else {}
+    return sorted(found, key=lambda m: order.get(m.entry.id, -1) if m.entry else len(order))
+
+
+def chosen_embedding_setting() -> str:
+    """The ``embedding_model`` setting as saved (the window saves it at once on a change)."""
+    from app.core.paths import app_paths
+    from app.core.settings import load_settings
+
+    return load_settings(app_paths().settings_file).embedding_model
+
+
+def embedding_model_in_use(
+    models_dir: Path, chosen: str | None = None, *, catalog: Catalog | None = None
+) -> EmbeddingChoice | None:
+    """The embedding model the Library uses: the one the user chose (``chosen``, else the
+    saved ``embedding_model`` setting) if it is installed, else the first installed one,
+    else None (full-text search alone)."""
+    if chosen is None:
+        chosen = chosen_embedding_setting()
+    models = installed_embedding_models(models_dir, catalog)
+    picked = next((m for m in models if chosen and m.name == chosen), None)
+    model = picked or (models[0] if models else None)
+    if model is None:
         return None
-    for entry in entries:
-        path = models_dir / entry.file
-        if entry.role == "embedding" and path.is_file():
-            family = entry.family.lower()
-            query, passage = next(
-                (p for key, p in _PREFIXES.items() if family.startswith(key)), ("", "")
-            )
-            return path, query, passage
-    return None
+    family = model.entry.family if model.entry is not None else ""
+    meta_name = model.metadata.name if model.metadata is not None else ""
+    query, passage = _prefixes(family, meta_name, model.name)
+    return EmbeddingChoice(
+        path=model.path,
+        file=model.name,
+        name=model.display_name,
+        query_prefix=query,
+        passage_prefix=passage,
+        chosen=picked is not None,
+    )
+
+
+def installed_embedding_model(
+    models_dir: Path, chosen: str | None = None
+) -> tuple[Path, str, str] | None:
+    """``(file, query_prefix, passage_prefix)`` of the embedding model the Library uses;
+    see :func:`embedding_model_in_use`."""
+    choice = embedding_model_in_use(models_dir, chosen)
+    if choice is None:
+        return None
+    return choice.path, choice.query_prefix, choice.passage_prefix

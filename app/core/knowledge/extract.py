@@ -2,8 +2,18 @@
 
 Every outside file is bounded: its size (a limit the user can change), the uncompressed
 size and compression ratio of a DOCX, the XML inside it (no DTDs, so no entity bombs), the
-pages of a PDF. A file that cannot be read becomes an :class:`ExtractionError` with a
+pages of a PDF, what pypdf may decompress for one stream, and the wall time one file may
+take (a :class:`Deadline`, checked between pages, paragraphs and blocks and inside pypdf's
+per-operator loop). A file that cannot be read becomes an :class:`ExtractionError` with a
 stable ``reason`` code and a sentence for the user, never a crash.
+
+Remaining risk, accepted: a single pypdf call that does not reach a check (parsing one
+enormous page's content stream before its operators are visited) can overrun the deadline
+by as long as that call takes. pypdf's own limits, set below, bound it (no stream
+decompresses past :data:`PDF_MAX_STREAM_BYTES`, parsing work is capped), so the overrun is
+seconds, not hours. A worker process per PDF would make it hard, but the frozen app
+never calls ``multiprocessing.freeze_support`` and pays a process start per file, so
+extraction stays in the indexing thread.
 
 Text encodings are detected: UTF-8 (with or without BOM) and UTF-16 with a BOM are taken
 at their word; anything else goes to charset-normalizer, and GB18030 (a superset of GBK
@@ -19,7 +29,10 @@ import io
 import logging
 import os
 import stat
+import time
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -36,6 +49,12 @@ MAX_DOCX_XML_BYTES: Final = 64 * 1024 * 1024
 #: Beyond this ratio of uncompressed to compressed size, a zip member is a bomb.
 MAX_ZIP_RATIO: Final = 200
 MAX_PDF_PAGES: Final = 5000
+#: No single PDF stream (a page's content, a font) is decompressed past this.
+PDF_MAX_STREAM_BYTES: Final = 32 * 1024 * 1024
+#: All the text of one file, at most (a PDF of many huge pages would otherwise fill memory).
+MAX_TEXT_CHARS: Final = 64 * 1024 * 1024
+#: Wall time one file may take to read and extract, by default (indexing and attaching).
+DEFAULT_EXTRACT_SECONDS: Final = 120.0
 #: How much of a file is looked at to tell text from binary.
 _SNIFF_BYTES: Final = 8192
 
@@ -54,7 +73,11 @@ Reason = Literal[
     "corrupt",
     "zip_bomb",
     "empty",
+    "timeout",
 ]
+
+#: A monotonic clock in seconds (injected by tests, so a timeout needs no real slowness).
+Clock = Callable[[], float]
 
 TEXT_SUFFIXES: Final = frozenset({".txt", ".text", ".log", ".csv", ".tsv", ".rst", ".org", ""})
 MARKDOWN_SUFFIXES: Final = frozenset({".md", ".markdown", ".mdown", ".mkd"})
@@ -77,6 +100,34 @@ class ExtractionError(HearthError):
     def __init__(self, reason: Reason, message: str, *, detail: str = "") -> None:
         super().__init__(message, detail=detail)
         self.reason: Reason = reason
+
+
+class Deadline:
+    """The moment one file's extraction must end; :meth:`check` raises after it.
+
+    Checked between pages, paragraphs and blocks, and inside the loops that can run long,
+    so a hostile file costs at most ``seconds`` (plus one unchecked step, see the module
+    doc) and is listed as "took too long" while the other files are indexed.
+    """
+
+    __slots__ = ("clock", "end", "name", "seconds")
+
+    def __init__(self, seconds: float, name: str = "", *, clock: Clock = time.monotonic) -> None:
+        self.seconds = seconds
+        self.name = name
+        self.clock = clock
+        self.end = clock() + seconds
+
+    def check(self) -> None:
+        if self.clock() > self.end:
+            raise ExtractionError("timeout", "").with_code(
+                "documents.timeout", name=self.name, seconds=f"{self.seconds:g}"
+            )
+
+
+def _check(deadline: Deadline | None) -> None:
+    if deadline is not None:
+        deadline.check()
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,9 +368,16 @@ class _HtmlText(html.parser.HTMLParser):
         return f"# {title}\n\n{joined}" if title and title not in joined[:200] else joined
 
 
-def html_to_text(markup: str) -> str:
+#: HTML is parsed this many characters at a time, with the deadline checked in between.
+_HTML_SLICE: Final = 64 * 1024
+
+
+def html_to_text(markup: str, deadline: Deadline | None = None) -> str:
     parser = _HtmlText()
-    parser.feed(markup)
+    for start in range(0, len(markup), _HTML_SLICE):
+        _check(deadline)
+        parser.feed(markup[start : start + _HTML_SLICE])
+    _check(deadline)
     parser.close()
     return parser.text()
 
@@ -329,7 +387,13 @@ def html_to_text(markup: str) -> str:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def docx_to_text(data: bytes, name: str = "", *, max_xml_bytes: int = MAX_DOCX_XML_BYTES) -> str:
+def docx_to_text(
+    data: bytes,
+    name: str = "",
+    *,
+    max_xml_bytes: int = MAX_DOCX_XML_BYTES,
+    deadline: Deadline | None = None,
+) -> str:
     """Paragraph text of a DOCX, read with zipfile and a bounded XML parse.
 
     The declared uncompressed size and the compression ratio are checked before anything
@@ -353,7 +417,8 @@ def docx_to_text(data: bytes, name: str = "", *, max_xml_bytes: int = MAX_DOCX_X
             raise ExtractionError(
                 "zip_bomb", "", detail=f"declared {info.file_size} from {info.compress_size}"
             ).with_code("documents.would_inflate", name=name)
-        xml = _inflate_bounded(archive, info, name, max_xml_bytes)
+        xml = _inflate_bounded(archive, info, name, max_xml_bytes, deadline)
+    _check(deadline)
     if b"<!DOCTYPE" in xml[:4096].upper() or b"<!ENTITY" in xml.upper():
         raise ExtractionError("corrupt", "").with_code("documents.docx_dtd", name=name)
     try:
@@ -362,8 +427,11 @@ def docx_to_text(data: bytes, name: str = "", *, max_xml_bytes: int = MAX_DOCX_X
         raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
             "documents.unparsable", name=name
         ) from exc
+    _check(deadline)
     paragraphs: list[str] = []
-    for para in root.iter(f"{_W}p"):
+    for number, para in enumerate(root.iter(f"{_W}p")):
+        if number % 256 == 0:
+            _check(deadline)
         pieces: list[str] = []
         heading = 0
         for node in para.iter():
@@ -385,12 +453,17 @@ def docx_to_text(data: bytes, name: str = "", *, max_xml_bytes: int = MAX_DOCX_X
 
 
 def _inflate_bounded(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: int
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    limit: int,
+    deadline: Deadline | None = None,
 ) -> bytes:
     out = bytearray()
     try:
         with archive.open(info) as member:
             while True:
+                _check(deadline)
                 block = member.read(1 << 16)
                 if not block:
                     break
@@ -411,15 +484,48 @@ def _inflate_bounded(
 # --- PDF ----------------------------------------------------------------------------------
 
 
-def pdf_pages(data: bytes, name: str = "") -> tuple[str, ...]:
-    """Each page's text layer. Encrypted PDFs open only with an empty password."""
+@contextmanager
+def _pdf_limits() -> Iterator[None]:
+    """pypdf's own resource limits, tightened for text extraction, in this thread only.
+
+    pypdf 7 keeps them in a context variable (``apply_configuration``); older versions
+    have module constants, which the page count and the deadline back up instead.
+    """
     import pypdf
-    from pypdf.errors import PdfReadError
+
+    apply = getattr(pypdf, "apply_configuration", None)
+    if apply is None:
+        yield
+        return
+    limits = {
+        "maximum_declared_stream_length": PDF_MAX_STREAM_BYTES,
+        "zlib_maximum_output_length": PDF_MAX_STREAM_BYTES,
+        "lzw_maximum_output_length": PDF_MAX_STREAM_BYTES,
+        "run_length_maximum_output_length": PDF_MAX_STREAM_BYTES,
+        "array_based_stream_maximum_output_length": PDF_MAX_STREAM_BYTES,
+        "stream_decoding_work_maximum_length": 4 * PDF_MAX_STREAM_BYTES,
+        "page_tree_maximum_entries": 4 * MAX_PDF_PAGES,
+    }
+    known = {f for f in getattr(pypdf.Configuration, "__dataclass_fields__", {})}
+    with apply(**{key: value for key, value in limits.items() if key in known}):
+        yield
+
+
+def pdf_pages(data: bytes, name: str = "", *, deadline: Deadline | None = None) -> tuple[str, ...]:
+    """Each page's text layer. Encrypted PDFs open only with an empty password."""
+    with _pdf_limits():
+        return _pdf_pages(data, name, deadline)
+
+
+def _pdf_pages(data: bytes, name: str, deadline: Deadline | None) -> tuple[str, ...]:
+    import pypdf
+    from pypdf.errors import PdfReadError, PyPdfError
 
     # pypdf logs every oddity of a damaged file as a warning; they are ours to summarise.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
+        _check(deadline)
         if reader.is_encrypted:
             try:
                 opened = reader.decrypt("")
@@ -432,7 +538,18 @@ def pdf_pages(data: bytes, name: str = "") -> tuple[str, ...]:
             raise ExtractionError("too_large", "").with_code(
                 "documents.too_many_pages", name=name, count=count, limit=MAX_PDF_PAGES
             )
-        pages = tuple(_page_text(page) for page in reader.pages)
+        texts: list[str] = []
+        total = 0
+        for page in reader.pages:
+            _check(deadline)
+            text = _page_text(page, deadline)
+            total += len(text)
+            if total > MAX_TEXT_CHARS:
+                raise ExtractionError("too_large", "").with_code(
+                    "documents.too_much_text", name=name, limit=_mb(MAX_TEXT_CHARS)
+                )
+            texts.append(text)
+        pages = tuple(texts)
     except ExtractionError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
@@ -443,13 +560,32 @@ def pdf_pages(data: bytes, name: str = "") -> tuple[str, ...]:
         raise ExtractionError("corrupt", "", detail="recursion").with_code(
             "documents.damaged_pdf", name=name
         ) from exc
+    except PyPdfError as exc:
+        if type(exc).__name__ == "LimitReachedError":  # past the limits set above (pypdf 6+)
+            raise ExtractionError("zip_bomb", "", detail=str(exc)).with_code(
+                "documents.pdf_limit", name=name
+            ) from exc
+        raise ExtractionError("corrupt", "", detail=str(exc)).with_code(
+            "documents.damaged_pdf", name=name
+        ) from exc
     if not any(page.strip() for page in pages):
         raise ExtractionError("no_text_layer", "").with_code("documents.no_text_layer", name=name)
     return pages
 
 
-def _page_text(page: object) -> str:
-    text = page.extract_text()  # type: ignore[attr-defined]
+def _page_text(page: object, deadline: Deadline | None = None) -> str:
+    if deadline is None:
+        text = page.extract_text()  # type: ignore[attr-defined]
+    else:
+        # pypdf calls this before every operator of the page: the one way into its loop.
+        seen = [0]
+
+        def visit(*_args: object) -> None:
+            seen[0] += 1
+            if seen[0] % 64 == 0:
+                deadline.check()
+
+        text = page.extract_text(visitor_operand_before=visit)  # type: ignore[attr-defined]
     return str(text or "").replace("\x00", "")
 
 
@@ -460,27 +596,38 @@ def _encrypted(name: str) -> ExtractionError:
 # --- the one entry point -----------------------------------------------------------------
 
 
-def extract_bytes(data: bytes, name: str, kind: Kind) -> tuple[str, str, tuple[str, ...]]:
-    """``(text, encoding, pages)`` of a file's bytes already read."""
+def extract_bytes(
+    data: bytes, name: str, kind: Kind, *, deadline: Deadline | None = None
+) -> tuple[str, str, tuple[str, ...]]:
+    """``(text, encoding, pages)`` of a file's bytes already read, within ``deadline``."""
     if kind == "pdf":
-        pages = pdf_pages(data, name)
+        pages = pdf_pages(data, name, deadline=deadline)
         return "\n\n".join(pages), "", pages
     if kind == "docx":
-        return docx_to_text(data, name), "", ()
+        return docx_to_text(data, name, deadline=deadline), "", ()
     text, encoding = decode_text(data, name)
+    _check(deadline)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
     if kind == "html":
-        text = html_to_text(text)
+        text = html_to_text(text, deadline)
     return text, encoding, ()
 
 
-def extract_file(path: Path, *, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Extracted:
-    """Read and extract one file; every failure is an ExtractionError with its reason."""
+def extract_file(
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    seconds: float = DEFAULT_EXTRACT_SECONDS,
+    clock: Clock = time.monotonic,
+) -> Extracted:
+    """Read and extract one file within ``seconds``; every failure is an ExtractionError
+    with its reason."""
     kind = kind_for(path)
     if kind is None:
         raise ExtractionError("unsupported", "").with_code("documents.unsupported", name=path.name)
+    deadline = Deadline(seconds, path.name, clock=clock)
     data = read_bounded(path, max_bytes)
-    text, encoding, pages = extract_bytes(data, path.name, kind)
+    text, encoding, pages = extract_bytes(data, path.name, kind, deadline=deadline)
     if not text.strip():
         raise ExtractionError("empty", "").with_code("documents.empty", name=path.name)
     return Extracted(

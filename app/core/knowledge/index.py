@@ -20,6 +20,7 @@ another connection indexes.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -177,6 +178,27 @@ class DocumentRow:
     reason: str
     message: str
     n_chunks: int
+    #: For an error: the stable code of ``message`` and its values (JSON), so the Library
+    #: shows the reason in the UI's language, even one chosen after it was stored.
+    code: str = ""
+    params: str = "{}"
+
+    def error_params(self) -> dict[str, str | int | float]:
+        """``params`` decoded; damaged JSON gives no values (the English message stays)."""
+        try:
+            value = json.loads(self.params or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(value, dict):
+            return {}
+        return {str(k): v for k, v in value.items() if isinstance(v, str | int | float)}
+
+
+#: Columns added after schema 1 shipped: ``(name, declaration)``, added when missing.
+_ADDED_COLUMNS: Final = (
+    ("code", "TEXT NOT NULL DEFAULT ''"),
+    ("params", "TEXT NOT NULL DEFAULT '{}'"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +242,16 @@ class KnowledgeIndex:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+            have = {row[1] for row in self._conn.execute("PRAGMA table_info(documents)")}
+            for column, declaration in _ADDED_COLUMNS:
+                if column not in have:
+                    try:
+                        self._conn.execute(
+                            f"ALTER TABLE documents ADD COLUMN {column} {declaration}"
+                        )
+                    except sqlite3.OperationalError as exc:  # another connection added it
+                        if "duplicate column" not in str(exc).lower():
+                            raise
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
                 (str(SCHEMA_VERSION),),
@@ -351,8 +383,8 @@ class KnowledgeIndex:
 
     def documents(self, collection_id: int) -> dict[str, DocumentRow]:
         rows = self._query(
-            "SELECT id, path, kind, size, mtime_ns, sha256, status, reason, message, n_chunks "
-            "FROM documents WHERE collection_id = ?",
+            "SELECT id, path, kind, size, mtime_ns, sha256, status, reason, message, n_chunks, "
+            "code, params FROM documents WHERE collection_id = ?",
             (collection_id,),
         )
         return {str(r[1]): DocumentRow(*r) for r in rows}
@@ -377,6 +409,7 @@ class KnowledgeIndex:
             doc_id = self._upsert_document(
                 conn, collection_id, path, kind, size, mtime_ns, sha256, "ok", "", "", len(chunks)
             )
+            conn.execute("UPDATE documents SET code = '', params = '{}' WHERE id = ?", (doc_id,))
             self._delete_chunks(conn, doc_id)
             for chunk in chunks:
                 cursor = conn.execute(
@@ -404,11 +437,15 @@ class KnowledgeIndex:
 
     def write_error(
         self, collection_id: int, path: str, *, reason: str, message: str, size: int = 0,
-        mtime_ns: int = 0,
+        mtime_ns: int = 0, code: str = "", params: dict[str, Any] | None = None,
     ) -> None:  # fmt: skip
         with self.transaction() as conn:
             doc_id = self._upsert_document(
                 conn, collection_id, path, "", size, mtime_ns, "", "error", reason, message, 0
+            )
+            conn.execute(
+                "UPDATE documents SET code = ?, params = ? WHERE id = ?",
+                (code, json.dumps(params or {}, ensure_ascii=False), doc_id),
             )
             self._delete_chunks(conn, doc_id)
 

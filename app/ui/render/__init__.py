@@ -6,7 +6,8 @@ From pure to Qt:
   strikethrough) with raw HTML disabled, because model output is untrusted. Every style is
   inline, so the HTML looks right wherever it is inserted. Code is highlighted by Pygments
   under a header with the language and a ``hearth-copy:N`` link (``N`` indexes
-  :func:`copyable_code_blocks`).
+  :func:`copyable_code_blocks`). With ``citations`` (the answer's sources), ``[n]``
+  markers outside code become ``hearth-cite:n`` links with the source as tooltip.
 * ``math_syntax``: the ``$…$`` / ``\\[…\\]`` rules, linear in the paragraph (thousands of
   ``$`` signs cost n log n).
 * ``math_layout`` and ``math_html``: ziamath lays a formula out as SVG, within limits on
@@ -29,8 +30,10 @@ From pure to Qt:
 
 from app.ui.render.images import _rasterise, math_image, register_math_resources
 from app.ui.render.markdown import (
+    CITE_URL_SCHEME,
     COPY_URL_SCHEME,
     SAFE_LINK_SCHEMES,
+    cite_number_from_url,
     copy_index_from_url,
     copyable_code_blocks,
     render_markdown,
@@ -53,6 +56,7 @@ from app.ui.render.streaming import IncrementalRenderer, RenderUpdate
 from app.ui.render.theme import RenderTheme, dark_theme, light_theme, theme_for
 
 __all__ = [
+    "CITE_URL_SCHEME",
     "COPY_URL_SCHEME",
     "MATH_LAYOUT_SECONDS",
     "MATH_URL_SCHEME",
@@ -69,6 +73,7 @@ __all__ = [
     "_parse_math_url",
     "_rasterise",
     "_ziamath",
+    "cite_number_from_url",
     "copy_index_from_url",
     "copyable_code_blocks",
     "dark_theme",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, unescapeAll
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from pygments import highlight
@@ -30,6 +32,9 @@ from app.ui.render.theme import RenderTheme
 log = logging.getLogger(__name__)
 
 COPY_URL_SCHEME = "hearth-copy"
+#: ``hearth-cite:N`` links the answer's ``[N]`` markers to its source N; the view handles
+#: them itself and never hands them to the system.
+CITE_URL_SCHEME = "hearth-cite"
 # Link schemes the view may open (after asking). Anything else is shown as plain text, so
 # a model cannot forge our own hearth-copy:/hearth-math: links or point at local files.
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -192,6 +197,107 @@ def _rule_image(
     return f'<a href="{escapeHtml(src)}" style="color:{theme.link_color}">{label}</a>'
 
 
+# ``[2]``, ``[1, 3]``: the numbers an answer cites its sources with (at most 4 digits each).
+_CITATION = re.compile(r"\[(\d{1,4}(?:\s*,\s*\d{1,4}){0,15})\]")
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    """``[n]`` where n is a source of this answer becomes a citation token.
+
+    Runs in the inline pass, so streaming costs stay proportional to the new text; code
+    spans and blocks never reach it, and a marker inside a link's text stays text.
+    """
+    # Silent mode is the link rule measuring a label (``[see [2]](url)``): a citation
+    # there would hide the label's brackets and break the link, so it is plain text.
+    if silent or state.src[state.pos] != "[" or state.linkLevel > 0:
+        return False
+    citations = state.env.get("citations") if isinstance(state.env, dict) else None
+    if not citations:
+        return False
+    match = _CITATION.match(state.src, state.pos, state.posMax)
+    if match is None:
+        return False
+    numbers = [int(part) for part in match.group(1).split(",")]
+    if any(number not in citations for number in numbers):
+        return False
+    token = state.push("citation", "", 0)
+    token.meta = {"numbers": numbers}
+    state.pos = match.end()
+    return True
+
+
+# ``【2】``, ``［1，3］``: full-width brackets, common in Chinese answers. markdown-it's text
+# rule never stops at them, so they are found in the finished text tokens instead.
+_WIDE_CITATION = re.compile(r"([【［])(\d{1,4}(?:\s*[,，、]\s*\d{1,4}){0,15})([】］])")
+
+
+def _wide_citation_rule(state: StateCore) -> None:
+    """Split text tokens at full-width ``【n】`` markers of this answer's sources.
+
+    Like :func:`_citation_rule` it sees only inline text (never code), skips link labels,
+    and touches only the blocks being parsed, so streaming stays O(new text).
+    """
+    citations = state.env.get("citations") if isinstance(state.env, dict) else None
+    if not citations:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        link_depth = 0
+        changed = False
+        for child in block.children:
+            if child.type in ("link_open", "link_close"):
+                link_depth += 1 if child.type == "link_open" else -1
+            content = child.content
+            if child.type != "text" or link_depth or ("【" not in content and "［" not in content):
+                children.append(child)
+                continue
+            start = 0
+            for match in _WIDE_CITATION.finditer(content):
+                numbers = [int(part) for part in re.split(r"[,，、]", match.group(2))]
+                if any(number not in citations for number in numbers):
+                    continue
+                if match.start() > start:
+                    children.append(_text_token(content[start : match.start()]))
+                token = Token("citation", "", 0)
+                token.meta = {"numbers": numbers, "brackets": match.group(1) + match.group(3)}
+                children.append(token)
+                start = match.end()
+                changed = True
+            if start == 0:
+                children.append(child)
+            elif start < len(content):
+                children.append(_text_token(content[start:]))
+        if changed:
+            block.children = children
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _rule_citation(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    theme: RenderTheme = env["theme"]
+    citations = env["citations"]
+    numbers = tokens[idx].meta["numbers"]
+
+    def link(number: int, text: str) -> str:
+        return (
+            f'<a href="{CITE_URL_SCHEME}:{number}" title="{escapeHtml(citations[number])}"'
+            f' style="color:{theme.link_color}; text-decoration:none">{text}</a>'
+        )
+
+    opening, closing = tokens[idx].meta.get("brackets", "[]")
+    if len(numbers) == 1:  # the brackets too: a larger target to click and hover
+        return link(numbers[0], f"{opening}{numbers[0]}{closing}")
+    return opening + ", ".join(link(number, str(number)) for number in numbers) + closing
+
+
 def _new_paragraph(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
@@ -257,6 +363,9 @@ def _build_parser() -> MarkdownIt:
         {"alt": ["paragraph", "reference", "blockquote", "list"]},
     )
     parser.inline.ruler.before("escape", "math_inline", _math_inline_rule)
+    # After "link": ``[1](https://…)`` stays a link; a bare ``[1]`` is not one.
+    parser.inline.ruler.after("link", "citation", _citation_rule)
+    parser.core.ruler.after("text_join", "wide_citation", _wide_citation_rule)
     rules: dict[str, Any] = {
         "fence": _rule_fence,
         "code_block": _rule_code_block,
@@ -266,6 +375,7 @@ def _build_parser() -> MarkdownIt:
         "link_open": _rule_link_open,
         "link_close": _rule_link_close,
         "image": _rule_image,
+        "citation": _rule_citation,
         "table_open": _rule_table_open,
         "th_open": _cell_rule("th"),
         "td_open": _cell_rule("td"),
@@ -289,7 +399,11 @@ class _Rendered:
 
 
 def _render(
-    text: str, theme: RenderTheme, code_index_start: int, highlight_code: bool
+    text: str,
+    theme: RenderTheme,
+    code_index_start: int,
+    highlight_code: bool,
+    citations: Mapping[int, str] | None = None,
 ) -> _Rendered:
     env: dict[str, Any] = {
         "theme": theme,
@@ -298,6 +412,7 @@ def _render(
         "highlight": highlight_code,
         "link_stack": [],
         "math": MathBudget(),
+        "citations": citations or {},
     }
     try:
         html = _PARSER.render(text, env)
@@ -311,13 +426,21 @@ def _plain_html(text: str, theme: RenderTheme) -> str:
     return f'<p style="white-space:pre-wrap; color:{theme.text_color}">{escapeHtml(text)}</p>\n'
 
 
-def render_markdown(text: str, theme: RenderTheme, *, code_index_start: int = 0) -> str:
+def render_markdown(
+    text: str,
+    theme: RenderTheme,
+    *,
+    code_index_start: int = 0,
+    citations: Mapping[int, str] | None = None,
+) -> str:
     """Render a whole answer to HTML for QTextDocument.
 
     Copy links are numbered from ``code_index_start`` in document order, matching
-    :func:`copyable_code_blocks`.
+    :func:`copyable_code_blocks`. ``citations`` maps the answer's source numbers to their
+    tooltips (already safe for a Qt tooltip): a ``[n]`` outside code with n among them
+    becomes a ``hearth-cite:n`` link.
     """
-    return _render(text, theme, code_index_start, True).html
+    return _render(text, theme, code_index_start, True, citations).html
 
 
 def _code_token_value(token: Token) -> tuple[str, str]:
@@ -332,6 +455,13 @@ def copyable_code_blocks(text: str) -> list[tuple[str, str]]:
     env: dict[str, Any] = {}
     tokens = _PARSER.parse(text, env)
     return [_code_token_value(token) for token in tokens if token.type in ("fence", "code_block")]
+
+
+def cite_number_from_url(url: QUrl | str) -> int | None:
+    """The source number of a ``hearth-cite:N`` link, or None for any other link."""
+    text = url.toString() if isinstance(url, QUrl) else url
+    match = re.fullmatch(CITE_URL_SCHEME + r":(\d+)", text)
+    return int(match.group(1)) if match else None
 
 
 def copy_index_from_url(url: QUrl | str) -> int | None:

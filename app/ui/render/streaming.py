@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.ui.render.markdown import _render, _Rendered, render_markdown
@@ -60,8 +61,16 @@ class IncrementalRenderer:
     the few things block-wise rendering cannot know (loose lists, long split fences).
     """
 
-    def __init__(self, theme: RenderTheme, *, max_tail_chars: int = 3000) -> None:
+    def __init__(
+        self,
+        theme: RenderTheme,
+        *,
+        max_tail_chars: int = 3000,
+        citations: Mapping[int, str] | None = None,
+    ) -> None:
         self._theme = theme
+        # The answer's sources: its [n] markers become links (see render_markdown).
+        self._citations = dict(citations or {})
         self._max_tail = max_tail_chars
         self._source_parts: list[str] = []
         self._stable_html_parts: list[str] = []
@@ -96,7 +105,7 @@ class IncrementalRenderer:
 
     def finish(self) -> str:
         """The whole answer rendered at once: what the view shows when the turn ends."""
-        return render_markdown(self.text, self._theme)
+        return render_markdown(self.text, self._theme, citations=self._citations)
 
     @property
     def text(self) -> str:
@@ -117,7 +126,7 @@ class IncrementalRenderer:
         # An open fence is shown as plain text until it closes: highlighting it again on
         # every delta costs more than it is worth.
         highlight_code = final or self._fence is None
-        return _render(text, self._theme, len(self._code_blocks), highlight_code)
+        return _render(text, self._theme, len(self._code_blocks), highlight_code, self._citations)
 
     def _commit(self, split: int, *, inside_fence: bool = False) -> None:
         """Hand ``tail[:split]`` over as a finished block."""

@@ -102,8 +102,8 @@ def test_file_changing_during_indexing_is_listed_and_redone(
     target = corpus / "bicycle.txt"
     real_extract = coll.extract_bytes
 
-    def extract_then_edit(data: bytes, name: str, kind: str) -> object:
-        result = real_extract(data, name, kind)  # type: ignore[arg-type]
+    def extract_then_edit(data: bytes, name: str, kind: str, **limits: object) -> object:
+        result = real_extract(data, name, kind, **limits)  # type: ignore[arg-type]
         if name == target.name:
             target.write_text("Edited while being indexed, and longer than before.")
         return result
@@ -128,8 +128,8 @@ def test_file_vanishing_during_indexing_leaves_the_index(
     target.write_text("新的内容：乌龙茶。", encoding="utf-8")
     real_extract = coll.extract_bytes
 
-    def extract_then_delete(data: bytes, name: str, kind: str) -> object:
-        result = real_extract(data, name, kind)  # type: ignore[arg-type]
+    def extract_then_delete(data: bytes, name: str, kind: str, **limits: object) -> object:
+        result = real_extract(data, name, kind, **limits)  # type: ignore[arg-type]
         if name == target.name:
             target.unlink()
         return result
