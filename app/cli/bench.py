@@ -389,7 +389,9 @@ def _run_all(
             # Flash attention as the app would choose it ("auto": calibrated once per CPU
             # and model, cached), so L1/L3 and the app layer run the same configuration;
             # calibrating first keeps it out of the load timings.
-            calibration = app_paths().cache / "attention-calibration.json"
+            from app.core.engines.local_load import CALIBRATION_FILE_NAME
+
+            calibration = app_paths().cache / CALIBRATION_FILE_NAME
             resolve_for_model(model, "auto", "f16", n_threads=threads, calibration_file=calibration)
             # Load: cold (evicted from the page cache), then warm.
             evicted = bench.evict_from_page_cache(model)

@@ -166,19 +166,11 @@ class _TimedEngine:
 
 
 def _timed_engine(model: Path, settings: Any, sink: list[float], cancel: Any) -> Any:
-    from app.core.engines.llama import load_engine
+    from app.core.engines.local_load import LocalLoad
     from app.core.paths import app_paths
 
-    engine = load_engine(
-        model,
-        n_ctx=settings.effective_context(),
-        n_threads=settings.effective_threads(),
-        cancel=cancel,
-        # As the app: flash attention from the settings, "auto" calibrated (and cached).
-        flash_attn=settings.flash_attention,
-        cache_type=settings.kv_cache_type,
-        calibration_file=app_paths().cache / "attention-calibration.json",
-    )
+    # As the app: the settings' options, "auto" flash attention calibrated (and cached).
+    engine = LocalLoad.from_settings(settings, app_paths()).load(model, cancel)
     return _TimedEngine(engine, sink)
 
 

@@ -53,9 +53,10 @@ def run_heartbeat_phases(
     model: Path, config: BenchConfig, threads: int, report: Any, phases: tuple[str, ...] = PHASES
 ) -> None:
     """Run each phase in a child process and put its figures into ``report``."""
+    from app.core.engines.local_load import CALIBRATION_FILE_NAME
     from app.core.paths import app_paths
 
-    calibration = app_paths().cache / "attention-calibration.json"
+    calibration = app_paths().cache / CALIBRATION_FILE_NAME
     for phase in phases:
         _say(f"GUI heartbeat while {phase}")
         with tempfile.TemporaryDirectory(prefix=f"hearth-hb-{phase}-") as tmp:
@@ -372,47 +373,16 @@ def _api(
 
 
 async def _stream(port: int, token: str, model: str, max_tokens: int) -> int:
-    """One streamed chat completion over loopback; returns the text pieces received.
+    """One streamed chat completion over loopback; returns the text pieces received."""
+    from app.server.bench import has_text, stream_completion
 
-    A minimal HTTP/1.0 reader, as ``app.server.bench``: no module but the network gateway
-    may import an HTTP client library, and the gateway is not for loopback measurements.
-    """
-    body = json.dumps(
-        {
-            "model": model,
-            "messages": [{"role": "user", "content": "Explain how a hash map works."}],
-            "stream": True,
-            "max_tokens": max_tokens,
-            "seed": 1,
-        }
-    ).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    payload = {
+        "model": model,
+        "messages": [{"role": "user", "content": "Explain how a hash map works."}],
+        "max_tokens": max_tokens,
+        "seed": 1,
+    }
     pieces = 0
-    try:
-        head = (
-            f"POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        )
-        writer.write(head.encode() + body)
-        await writer.drain()
-        status = await reader.readline()
-        if b" 200 " not in status:
-            raise RuntimeError(f"the API answered {status!r}")
-        while (await reader.readline()).strip():
-            pass  # headers
-        async for raw in reader:
-            line = raw.strip()
-            if not line.startswith(b"data: ") or line == b"data: [DONE]":
-                continue
-            chunk = json.loads(line[6:])
-            if "error" in chunk:
-                raise RuntimeError(str(chunk["error"]))
-            for choice in chunk.get("choices", []):
-                delta = choice.get("delta", {})
-                if delta.get("content") or delta.get("reasoning_content"):
-                    pieces += 1
-    finally:
-        writer.close()
-        await writer.wait_closed()
+    async for chunk in stream_completion(port, token, payload):
+        pieces += has_text(chunk)
     return pieces

@@ -25,7 +25,7 @@ import math
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,26 +97,20 @@ def direct_turn(host: EngineHost, max_tokens: int, seed: int) -> Run:
     return run
 
 
-async def api_turn(port: int, model: str, max_tokens: int, seed: int) -> Run:
-    """One streamed chat completion through the API; each SSE piece timed on arrival."""
-    body = json.dumps(
-        {
-            "model": model,
-            "messages": [{"role": "user", "content": PROMPT}],
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            "max_tokens": max_tokens,
-            "seed": seed,
-            "temperature": 0.6,
-            "top_p": 0.95,
-        }
-    ).encode()
-    run = Run(started=time.perf_counter())
+async def stream_completion(
+    port: int, token: str, payload: dict[str, Any]
+) -> AsyncIterator[dict[str, Any]]:
+    """POST a streamed chat completion to the API on loopback; yields each SSE chunk.
+
+    A minimal HTTP/1.0 reader: no module but the network gateway may import an HTTP
+    client library, and the gateway is not for loopback measurements.
+    """
+    body = json.dumps({**payload, "stream": True}).encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         head = (
             f"POST /v1/chat/completions HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n"
-            f"Authorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         )
         writer.write(head.encode() + body)
@@ -133,15 +127,37 @@ async def api_turn(port: int, model: str, max_tokens: int, seed: int) -> Run:
             chunk = json.loads(line[6:])
             if "error" in chunk:
                 raise HearthError(str(chunk["error"].get("message")))
-            if chunk.get("usage"):
-                run.tokens = int(chunk["usage"]["completion_tokens"])
-            for choice in chunk.get("choices", []):
-                delta = choice.get("delta", {})
-                if delta.get("content") or delta.get("reasoning_content"):
-                    run.pieces.append(time.perf_counter())
+            yield chunk
     finally:
         writer.close()
         await writer.wait_closed()
+
+
+def has_text(chunk: dict[str, Any]) -> bool:
+    """Whether an SSE chunk carries answer or reasoning text."""
+    return any(
+        choice.get("delta", {}).get("content") or choice.get("delta", {}).get("reasoning_content")
+        for choice in chunk.get("choices", [])
+    )
+
+
+async def api_turn(port: int, model: str, max_tokens: int, seed: int) -> Run:
+    """One streamed chat completion through the API; each SSE piece timed on arrival."""
+    payload = {
+        "model": model,
+        "messages": [{"role": "user", "content": PROMPT}],
+        "stream_options": {"include_usage": True},
+        "max_tokens": max_tokens,
+        "seed": seed,
+        "temperature": 0.6,
+        "top_p": 0.95,
+    }
+    run = Run(started=time.perf_counter())
+    async for chunk in stream_completion(port, TOKEN, payload):
+        if chunk.get("usage"):
+            run.tokens = int(chunk["usage"]["completion_tokens"])
+        if has_text(chunk):
+            run.pieces.append(time.perf_counter())
     return run
 
 

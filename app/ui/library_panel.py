@@ -529,16 +529,22 @@ class ChatKnowledge(QObject):
         question: str,
         ready: Callable[[list[Attachment], list[StoredChunk]], None],
     ) -> bool:
-        """Like :meth:`prepare`, with the search on a worker thread; ``ready`` runs on the
-        GUI thread. The first meaning search loads the embedding model and the collection's
-        vectors (up to seconds at 100k passages), which must not freeze the window. Without
-        chosen collections ``ready`` runs at once. False while a search is still running."""
+        """Like :meth:`prepare`, with the search on a worker thread (see
+        :meth:`search_async`); ``ready`` runs on the GUI thread."""
+        attachments = self.bar.attachments
+        return self.search_async(question, lambda sources: ready(attachments, sources))
+
+    def search_async(self, question: str, ready: Callable[[list[StoredChunk]], None]) -> bool:
+        """The chat's collections searched for ``question`` on a worker thread; ``ready``
+        gets the passages on the GUI thread. The first meaning search loads the embedding
+        model and the collection's vectors (up to seconds at 100k passages), which must not
+        freeze the window. Without chosen collections ``ready`` runs at once. False while a
+        search is still running (``ready`` is then not called)."""
         if self.is_retrieving:
             return False
-        attachments = self.bar.attachments
         names = self.chosen_collections()
         if not names or not question.strip():
-            ready(attachments, [])
+            ready([])
             return True
         index = self.index()
         get_embedder = self.embedder
@@ -551,11 +557,11 @@ class ChatKnowledge(QObject):
         def failed(reason: str) -> None:
             log.warning("retrieval failed; the question goes without sources: %s", reason)
             self._retrieval = None
-            ready(attachments, [])
+            ready([])
 
         def finished(sources: list[StoredChunk]) -> None:
             self._retrieval = None
-            ready(attachments, sources)
+            ready(sources)
 
         self._retrieval = self._runner.submit(
             work, name="retrieve", on_finished=finished, on_failed=failed

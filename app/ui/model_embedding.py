@@ -13,19 +13,16 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.catalog import format_bytes
 from app.core.downloads import Source
-from app.ui.model_rows import ModelRow, ModelTableModel, RowTexts
+from app.ui.model_rows import ModelRow, ModelTableModel, RowTexts, model_table_view
 
 
 class EmbeddingSection(QWidget):
@@ -42,26 +39,12 @@ class EmbeddingSection(QWidget):
         self.title_label.setAccessibleName(self.tr("Embedding models"))
 
         self.table_model = ModelTableModel(texts, self)
-        self.table = QTableView(self)
-        self.table.setObjectName("embeddingTable")
-        self.table.setAccessibleName(self.tr("Embedding models for the Library"))
-        self.table.setModel(self.table_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
-        horizontal = self.table.horizontalHeader()
-        horizontal.setStretchLastSection(True)
-        horizontal.setSectionResizeMode(ModelTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (
-            ModelTableModel.QUANT,
-            ModelTableModel.SIZE,
-            ModelTableModel.RAM,
-            ModelTableModel.FIT,
-        ):
-            horizontal.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = model_table_view(
+            self.table_model,
+            self,
+            object_name="embeddingTable",
+            accessible_name=self.tr("Embedding models for the Library"),
+        )
 
         # Catalog facts and model names are shown as written, never as markup.
         self.details_label = QLabel(self, textFormat=Qt.TextFormat.PlainText)

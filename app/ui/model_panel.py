@@ -26,9 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
@@ -65,6 +63,7 @@ from app.ui.model_rows import (
     duration,
     library_choice,
     local_files,
+    model_table_view,
     row_actions,
     with_live_state,
 )
@@ -161,26 +160,12 @@ class ModelPanel(QWidget):
         #: The tables' texts (translated in this panel's context).
         self.texts = PanelTexts(lambda: self.settings)
         self.table_model = ModelTableModel(self.texts, self)
-        self.table = QTableView(self)
-        self.table.setObjectName("modelTable")
-        self.table.setAccessibleName(self.tr("Models you can download or use"))
-        self.table.setModel(self.table_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setWordWrap(False)
-        horizontal = self.table.horizontalHeader()
-        horizontal.setStretchLastSection(True)
-        horizontal.setSectionResizeMode(ModelTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        for column in (
-            ModelTableModel.QUANT,
-            ModelTableModel.SIZE,
-            ModelTableModel.RAM,
-            ModelTableModel.FIT,
-        ):
-            horizontal.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table = model_table_view(
+            self.table_model,
+            self,
+            object_name="modelTable",
+            accessible_name=self.tr("Models you can download or use"),
+        )
 
         self.progress_box = QWidget(self)
         self.progress_bar = QProgressBar(self.progress_box)

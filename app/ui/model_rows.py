@@ -19,7 +19,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
 
 from app.core.catalog import (
     Catalog,
@@ -449,3 +457,30 @@ class FolderListing(QObject):
         if again is not None:
             self.request(*again)
         self.listed.emit(installed)
+
+
+def model_table_view(
+    model: ModelTableModel, parent: QWidget, *, object_name: str, accessible_name: str
+) -> QTableView:
+    """A read-only, one-row-at-a-time table of models (chat and embedding sections alike)."""
+    table = QTableView(parent)
+    table.setObjectName(object_name)
+    table.setAccessibleName(accessible_name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().setVisible(False)
+    table.setWordWrap(False)
+    horizontal = table.horizontalHeader()
+    horizontal.setStretchLastSection(True)
+    horizontal.setSectionResizeMode(ModelTableModel.NAME, QHeaderView.ResizeMode.Stretch)
+    for column in (
+        ModelTableModel.QUANT,
+        ModelTableModel.SIZE,
+        ModelTableModel.RAM,
+        ModelTableModel.FIT,
+    ):
+        horizontal.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+    return table

@@ -46,6 +46,27 @@ def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+#: Documents Hearth asks the system to open. A cited path can come from an imported chat
+#: file, which anyone could have written, so the system is never handed a file it might
+#: run (programs, scripts, shortcuts, source code with an interpreter registered): for
+#: those the viewer opens the folder instead and the text stays readable in the viewer.
+OPENABLE_SUFFIXES = frozenset(
+    {".txt", ".text", ".md", ".markdown", ".rst", ".org", ".pdf", ".docx", ".html", ".htm",
+     ".csv", ".tsv", ".log"}
+)  # fmt: skip
+
+
+def openable(path: str) -> bool:
+    """True when ``path`` and the file it resolves to are documents the system may open."""
+    if not path or Path(path).suffix.lower() not in OPENABLE_SUFFIXES:
+        return False
+    try:
+        real = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):  # gone, unreadable, or a symlink loop
+        return False
+    return real.is_file() and real.suffix.lower() in OPENABLE_SUFFIXES
+
+
 def page_url(path: str, page: int) -> QUrl:
     """``file:///…#page=P``. Not every PDF viewer honours the fragment (browsers and
     Acrobat do, some desktop viewers ignore it or refuse the URL): the plain "Open file"
@@ -249,15 +270,22 @@ class SourceViewer(QDialog):
         exists = bool(self.path) and Path(self.path).is_file()
         gone = self.passage is not None and self.passage.status == "missing"
         self.open_button.setEnabled(exists and not gone)
-        self.page_button.setEnabled(exists and not gone)
+        document = openable(self.path)
+        self.open_button.setText(self.tr("Open file") if document else self.tr("Show in folder"))
+        self.page_button.setEnabled(exists and not gone and document)
 
     # --- opening with the system ---
 
     def open_file(self) -> None:
-        self._open(QUrl.fromLocalFile(self.path))
+        if openable(self.path):
+            self._open(QUrl.fromLocalFile(self.path))
+        else:
+            # Not a document (or it points at something that is not): show its folder.
+            self._open(QUrl.fromLocalFile(str(Path(self.path).parent)))
 
     def open_at_page(self) -> None:
-        self._open(page_url(self.path, self.page))
+        if openable(self.path):
+            self._open(page_url(self.path, self.page))
 
     def _open(self, url: QUrl) -> None:
         if not self.path or not Path(self.path).is_file():

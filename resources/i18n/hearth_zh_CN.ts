@@ -3199,7 +3199,7 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <name>SourceViewer</name>
     <message>
         <source>Source</source>
-        <extracomment>Hands a URL to the system (QDesktopServices.openUrl); tests pass a recorder. the passage is shown (a :class:`Passage`); tests and accessibility wait on it the path of a file handed to the system</extracomment>
+        <extracomment>Hands a URL to the system (QDesktopServices.openUrl); tests pass a recorder. Documents Hearth asks the system to open. A cited path can come from an imported chat file, which anyone could have written, so the system is never handed a file it might run (programs, scripts, shortcuts, source code with an interpreter registered): for those the viewer opens the folder instead and the text stays readable in the viewer. the passage is shown (a :class:`Passage`); tests and accessibility wait on it the path of a file handed to the system</extracomment>
         <translation>来源</translation>
     </message>
     <message>
@@ -3241,6 +3241,10 @@ Editors carrying our extra selections, and labels switched to rich text. Reasoni
     <message>
         <source>Only the part of the document around the passage is shown.</source>
         <translation>只显示文档中该段落附近的部分。</translation>
+    </message>
+    <message>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
     </message>
 </context>
 <context>

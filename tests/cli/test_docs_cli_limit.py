@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from app.__main__ import apply_global_options, build_parser
-from app.cli import docs as docs_cli
 from app.core.paths import app_paths
 from app.core.settings import Settings, save_settings
 
+# The same CLI runner and data folder as the other `docs` tests (the fixture is autouse).
+from tests.cli.test_docs_cli import _data_dir, run_cli  # noqa: F401
+
 MB = 1024 * 1024
-
-
-def run_cli(argv: list[str]) -> int:
-    args = build_parser().parse_args(argv)
-    apply_global_options(args)
-    return int(docs_cli.run(args))
-
-
-@pytest.fixture(autouse=True)
-def _data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("HEARTH_DATA_DIR", str(tmp_path / "hearth"))
-    yield
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_hearth", False)]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 def test_the_settings_limit_is_the_default_and_max_mb_overrides_it(

@@ -103,7 +103,7 @@ def test_run_anchor_runs_pp_and_tg_per_build_and_keeps_a_failed_build_apart(
     assert calls == [
         ("wheel", 512, 0, (0,)),
         ("wheel", 0, 64, (0, 4096)),
-        ("wheel", 32, 0, (4096,)),
+        ("wheel", 24, 0, (4096,)),
         ("native", 512, 0, (0,)),
     ]
     assert len(run.rows["wheel"]) == 3

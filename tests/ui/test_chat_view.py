@@ -82,7 +82,7 @@ def test_plain_label_takes_text_or_parent(qtbot: QtBot) -> None:
 
 
 def test_html_model_name_and_error_show_literally_in_the_window_banners(qtbot: QtBot) -> None:
-    from app.ui.main_window import MessageBar, ModelBanner
+    from app.ui.banners import MessageBar, ModelBanner
 
     banner = ModelBanner()
     bar = MessageBar()

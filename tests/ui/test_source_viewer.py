@@ -168,3 +168,33 @@ def test_the_sources_block_opens_the_viewer_and_only_the_last_request_shows(
     assert opened == [QUrl.fromLocalFile(str(paper))]
     assert not view.show_citation(view.sources, 7)  # no such source: nothing opens
     view.shutdown()
+
+
+@pytest.mark.parametrize("name", ["install.sh", "setup.py", "run.bat", "notes.desktop"])
+def test_a_cited_file_the_system_could_run_is_shown_in_its_folder_never_opened(
+    qtbot: QtBot, viewer: SourceViewer, tmp_path: Path, opened: list[QUrl], name: str
+) -> None:
+    """A cited path can come from an imported chat: Hearth never asks the system to open a
+    script or program, only its folder."""
+    script = tmp_path / name
+    script.write_text("echo sweep the chimney once a year\n", encoding="utf-8")
+    source = {"n": 1, "path": str(script), "line_start": 1, "line_end": 1, "snippet": "echo"}
+    _show(qtbot, viewer, source)
+    assert viewer.open_button.text() == "Show in folder"
+    with qtbot.waitSignal(viewer.opened):
+        viewer.open_button.click()
+    assert opened == [QUrl.fromLocalFile(str(tmp_path))]
+
+
+def test_a_document_name_linking_to_a_script_is_not_opened(
+    qtbot: QtBot, viewer: SourceViewer, tmp_path: Path, opened: list[QUrl]
+) -> None:
+    script = tmp_path / "payload.sh"
+    script.write_text("echo hello\n", encoding="utf-8")
+    disguised = tmp_path / "notes.txt"
+    disguised.symlink_to(script)
+    source = {"n": 1, "path": str(disguised), "line_start": 1, "line_end": 1, "snippet": "echo"}
+    _show(qtbot, viewer, source)
+    with qtbot.waitSignal(viewer.opened):
+        viewer.open_button.click()
+    assert opened == [QUrl.fromLocalFile(str(tmp_path))]
