@@ -95,6 +95,7 @@ class LlamaEmbedder:
             train = int(lib.llama_model_n_ctx_train(self._model)) or MAX_TOKENS_PER_TEXT
             self.max_tokens = max(8, min(MAX_TOKENS_PER_TEXT, train))
             threads = n_threads or default_thread_count()
+            self._threads = threads
             self._ctx = self._context(threads, pooling=-1)
             if int(lib.llama_pooling_type(self._ctx)) == _POOLING_NONE:
                 # A model without a pooling head: average its token vectors ourselves.
@@ -158,31 +159,46 @@ class LlamaEmbedder:
         return self._embed([self.passage_prefix + t for t in texts], cancel)
 
     def embed_query(self, text: str) -> np.ndarray:
-        row: np.ndarray = self._embed([self.query_prefix + text], None)[0]
+        # A query is a few tokens: on one thread it never waits at a barrier for a second
+        # thread the OS has descheduled (with both cores busy: p50 10-13 ms on one thread,
+        # 35 ms and a max of 1.17 s on two; docs/BENCHMARKS.md, knowledge).
+        row: np.ndarray = self._embed([self.query_prefix + text], None, threads=1)[0]
         return row
 
-    def _embed(self, texts: Sequence[str], cancel: CancelToken | None) -> np.ndarray:
+    def _embed(
+        self, texts: Sequence[str], cancel: CancelToken | None, *, threads: int = 0
+    ) -> np.ndarray:
         with self._lock:
             if self._ctx is None:
                 raise GenerationError.of("documents.embed_closed")
-            out = np.zeros((len(texts), self._dim), dtype=np.float32)
-            tokenized = [self.tokenize(t) for t in texts]
-            start = 0
-            while start < len(tokenized):
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                used = 0
-                group: list[int] = []
-                while (
-                    start + len(group) < len(tokenized)
-                    and len(group) < _MAX_SEQS
-                    and used + len(tokenized[start + len(group)]) <= _BATCH_TOKENS
-                ):
-                    used += len(tokenized[start + len(group)])
-                    group.append(start + len(group))
-                self._decode_group([tokenized[i] for i in group], out[start : start + len(group)])
-                start += len(group)
-            return normalise(out)
+            if threads and threads != self._threads:
+                self._lib.llama_set_n_threads(self._ctx, threads, threads)
+                try:
+                    return self._embed_locked(texts, cancel)
+                finally:
+                    self._lib.llama_set_n_threads(self._ctx, self._threads, self._threads)
+            return self._embed_locked(texts, cancel)
+
+    def _embed_locked(self, texts: Sequence[str], cancel: CancelToken | None) -> np.ndarray:
+        """``texts`` embedded in batches; the caller holds the lock."""
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        tokenized = [self.tokenize(t) for t in texts]
+        start = 0
+        while start < len(tokenized):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            used = 0
+            group: list[int] = []
+            while (
+                start + len(group) < len(tokenized)
+                and len(group) < _MAX_SEQS
+                and used + len(tokenized[start + len(group)]) <= _BATCH_TOKENS
+            ):
+                used += len(tokenized[start + len(group)])
+                group.append(start + len(group))
+            self._decode_group([tokenized[i] for i in group], out[start : start + len(group)])
+            start += len(group)
+        return normalise(out)
 
     def _decode_group(self, seqs: Sequence[list[int]], out: np.ndarray) -> None:
         lib = self._lib

@@ -8,6 +8,7 @@ import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -158,5 +159,28 @@ def test_the_catalogs_embedding_model_is_found_once_downloaded(tmp_path: Path) -
     embedder = LlamaEmbedder(path, query_prefix=query_prefix)
     try:
         assert embedder.embed_query("租金").shape == (embedder.dim,)
+    finally:
+        embedder.close()
+
+
+def test_a_query_runs_on_one_thread_and_the_passage_threads_come_back(tmp_path: Path) -> None:
+    path = write_tiny_bert_gguf(tmp_path / "bert.gguf")
+    embedder = LlamaEmbedder(path, n_threads=2)
+    lib = embedder._lib
+    seen: list[int] = []
+    real = embedder._embed_locked
+
+    def spy(texts: Any, cancel: Any) -> Any:
+        seen.append(int(lib.llama_n_threads(embedder._ctx)))
+        return real(texts, cancel)
+
+    embedder._embed_locked = spy  # type: ignore[method-assign]
+    try:
+        query = embedder.embed_query("chimney sweep")
+        passage = embedder.embed_passages(["chimney sweep"])[0]
+        # One thread or two, the same vector (no prefixes on this model).
+        assert np.allclose(query, passage, atol=1e-5)
+        assert seen == [1, 2]
+        assert int(lib.llama_n_threads(embedder._ctx)) == 2
     finally:
         embedder.close()
