@@ -8,6 +8,7 @@ with a cursor; a huge answer is shown block by block across event-loop turns.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -40,6 +41,13 @@ MessageId = str
 #: shown block by block, RENDER_STEP_CHARS per event-loop turn (a 1 MB answer in one
 #: piece is one giant layout; in steps the window stays responsive throughout).
 FULL_RENDER_MAX_CHARS = 200_000
+#: The most one event-loop turn spends rendering streamed text: well under the GUI's 50 ms
+#: bound. Text that arrives faster than it renders (a fast server, a 1 MB answer) is shown
+#: a little later instead of freezing the window.
+STREAM_RENDER_BUDGET_S = 0.025
+#: Streamed text is handed to the renderer this many characters at a time, so one piece
+#: stays under the budget even when it is dense with formulas.
+STREAM_SLICE_CHARS = 1024
 RENDER_STEP_CHARS = 8_000
 
 _renderer_warmed = False
@@ -332,6 +340,10 @@ class AssistantMessageWidget(MessageWidget):
         self.layout_.addLayout(self.footer)
         self._answer_text: list[str] = []
         self._renderer: render.IncrementalRenderer | None = None
+        # Streamed answer text not rendered yet (from _unrendered_at on); see _render_pending.
+        self._unrendered = ""
+        self._unrendered_at = 0
+        self._render_scheduled = False
         # Code blocks of an answer rendered block-wise (a huge one), in Copy-link order.
         self._final_code_blocks: list[tuple[str, str]] | None = None
         self._load_generation = 0
@@ -388,6 +400,7 @@ class AssistantMessageWidget(MessageWidget):
         self.streaming = True
         self.state = "streaming"
         self._answer_text = []
+        self._unrendered, self._unrendered_at = "", 0
         self._renderer = render.IncrementalRenderer(self._theme, citations=self._citations)
         self.answer.clear()
         self._tail_start = 0
@@ -413,10 +426,33 @@ class AssistantMessageWidget(MessageWidget):
             # The reasoning block closes on the session's ReasoningEnded (close_reasoning),
             # never here: one place decides when the thinking ended.
             self._answer_text.append(answer_delta)
-            if self._renderer is None:
-                self._renderer = render.IncrementalRenderer(self._theme, citations=self._citations)
-            update = self._renderer.append(answer_delta)
-            self._apply_update(update)
+            self._unrendered = self._unrendered[self._unrendered_at :] + answer_delta
+            self._unrendered_at = 0
+            self._render_pending()
+
+    def _render_pending(self, budget_s: float | None = None) -> None:
+        """Render the streamed text that is waiting, for at most ``budget_s``; the rest
+        continues on the next event-loop turn."""
+        self._render_scheduled = False
+        if self._unrendered_at >= len(self._unrendered):
+            return
+        if self._renderer is None:
+            self._renderer = render.IncrementalRenderer(self._theme, citations=self._citations)
+        budget = STREAM_RENDER_BUDGET_S if budget_s is None else budget_s
+        deadline = time.perf_counter() + budget
+        text = self._unrendered
+        while self._unrendered_at < len(text):
+            end = self._unrendered_at + STREAM_SLICE_CHARS
+            self._apply_update(self._renderer.append(text[self._unrendered_at : end]))
+            self._unrendered_at = min(end, len(text))
+            if time.perf_counter() >= deadline:
+                break
+        if self._unrendered_at < len(text):
+            if not self._render_scheduled:
+                self._render_scheduled = True
+                QTimer.singleShot(0, self, self._render_pending)
+            return
+        self._unrendered, self._unrendered_at = "", 0
 
     def _apply_update(self, update: Any) -> None:
         """Append newly finished blocks and replace only the open tail block."""
@@ -449,6 +485,9 @@ class AssistantMessageWidget(MessageWidget):
             self.reasoning.close_block(note, seconds)
 
     def finish(self, state: str, meta: str) -> None:
+        # Text that came faster than it rendered is rendered now: the answer is complete
+        # when the turn ends (at a model's speed nothing is left; see _render_pending).
+        self._render_pending(budget_s=math.inf)
         self.streaming = False
         renderer, self._renderer = self._renderer, None
         # The full render fixes what block-wise streaming cannot (e.g. loose lists); when

@@ -173,3 +173,27 @@ def test_theme_change_during_a_stepwise_load_restarts_it(
     with qtbot.waitSignal(widget.render_done, timeout=int(CEILING_S * 1000)):
         widget.set_theme(view._theme)
     assert _document_text(widget).split() == text.split()
+
+
+def test_streamed_text_that_outruns_the_renderer_is_rendered_over_later_turns(
+    qtbot: QtBot, view: ChatView, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delta bigger than one event-loop turn's budget is not rendered in one go: the rest
+    continues on later turns, in order, and finish renders whatever is still waiting."""
+    monkeypatch.setattr(message_widgets_module, "STREAM_RENDER_BUDGET_S", 0.0)
+    slice_chars = message_widgets_module.STREAM_SLICE_CHARS
+    words = " ".join(f"w{i}" for i in range(3 * slice_chars // 4))  # about 4 slices
+    widget = view.add_assistant_message("fast")
+    widget.begin_streaming()
+    widget.append("", words)
+    # With no time budget, one slice per turn: the rest waits for the event loop.
+    assert widget._unrendered_at == slice_chars
+    assert len(_document_text(widget)) < len(words)
+    qtbot.waitUntil(lambda: _document_text(widget).split() == words.split(), timeout=10_000)
+    # Text still waiting when the turn ends is rendered by finish.
+    second = view.add_assistant_message("fast-then-end")
+    second.begin_streaming()
+    second.append("", words)
+    second.finish("finished", "")
+    assert not second.streaming
+    assert _document_text(second).split() == words.split()
