@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.network import NetworkGateway
 from app.core.paths import ENV_DATA_DIR, AppPaths, app_paths
 from app.core.store import ChatStore
 
@@ -64,6 +65,15 @@ def store(isolated_app_dirs: AppPaths) -> Iterator[ChatStore]:
     chat_store = ChatStore.open(isolated_app_dirs.database)
     yield chat_store
     chat_store.close()
+
+
+@pytest.fixture
+def gateway(tmp_path: Path) -> Iterator[NetworkGateway]:
+    """The one network gateway, logging to this test's folder (modules with other needs
+    define their own)."""
+    gateway = NetworkGateway(log_path=tmp_path / "network-log.jsonl")
+    yield gateway
+    gateway.close()
 
 
 @pytest.fixture(scope="session")

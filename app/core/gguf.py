@@ -62,32 +62,7 @@ _FIRST_READ: Final = 1 << 20
 #: Display strings from the header (name, architecture...) are cut to this length.
 _MAX_LABEL: Final = 256
 
-#: Architectures that are not causal language models: encoders and embedding models,
-#: vision/audio projectors, codecs, and diffusion LMs. Hearth cannot chat with them.
-NON_CAUSAL_ARCHITECTURES: Final = frozenset(
-    {
-        "clip",
-        "mmproj",
-        "bert",
-        "modern-bert",
-        "nomic-bert",
-        "nomic-bert-moe",
-        "neo-bert",
-        "jina-bert-v2",
-        "jina-bert-v3",
-        "eurobert",
-        "gemma-embedding",
-        "llama-embed",
-        "t5",
-        "t5encoder",
-        "wavtokenizer-dec",
-        "dream",
-        "llada",
-        "llada-moe",
-        "rnd1",
-    }
-)
-#: Of those, the ones llama.cpp runs as sentence-embedding models (pooled vectors, no chat;
+#: Architectures llama.cpp runs as sentence-embedding models (pooled vectors, no chat;
 #: XLM-RoBERTa models such as bge-m3 and multilingual-e5 are converted to "bert"). An
 #: imported GGUF with one of these is filed as an embedding model for the Library.
 EMBEDDING_ARCHITECTURES: Final = frozenset(
@@ -103,6 +78,11 @@ EMBEDDING_ARCHITECTURES: Final = frozenset(
         "gemma-embedding",
         "llama-embed",
     }
+)
+#: Architectures that are not causal language models: the embedding models above,
+#: encoders, vision/audio projectors, codecs, and diffusion LMs. Hearth cannot chat with them.
+NON_CAUSAL_ARCHITECTURES: Final = EMBEDDING_ARCHITECTURES | frozenset(
+    {"clip", "mmproj", "t5", "t5encoder", "wavtokenizer-dec", "dream", "llada", "llada-moe", "rnd1"}
 )
 #: ``general.type`` values that mark a GGUF as something other than a whole model.
 _NON_MODEL_TYPES: Final = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,13 +85,6 @@ def write_embedding_catalog(
     }
     path.write_text(json.dumps(document), encoding="utf-8")
     return load_catalog(path, include_user=False)
-
-
-@pytest.fixture
-def gateway() -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=None)
-    yield gateway
-    gateway.close()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,6 @@ from tests.support.mirror import LocalMirror, MirrorFile, make_gguf_payload
 from tests.workers.test_downloads_worker import FILE_A, ID_A, REPO, write_catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def gateway() -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=None)
-    yield gateway
-    gateway.close()
 
 
 @pytest.fixture

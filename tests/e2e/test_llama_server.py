@@ -117,13 +117,6 @@ def llama_server(tiny_model_f32: Path) -> Iterator[LlamaServer]:
         server.stop()
 
 
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=tmp_path / "network-log.jsonl")
-    yield gateway
-    gateway.close()
-
-
 def ask(max_tokens: int = 24) -> TurnRequest:
     return TurnRequest(
         messages=(ChatMessage("user", "Hello! Tell me about the sea."),),

@@ -53,13 +53,6 @@ def catalog(tmp_path: Path, local_mirror: LocalMirror, served: MirrorFile) -> Ca
 
 
 @pytest.fixture
-def gateway() -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=None)
-    yield gateway
-    gateway.close()
-
-
-@pytest.fixture
 def worker(
     qtbot: QtBot, gateway: NetworkGateway, isolated_app_dirs: AppPaths
 ) -> Iterator[DownloadWorker]:

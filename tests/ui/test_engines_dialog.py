@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,13 +23,6 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.keyrings import MemoryKeyring
 
 Factory = Callable[..., FakeOpenAI]
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=tmp_path / "network-log.jsonl")
-    yield gateway
-    gateway.close()
 
 
 @pytest.fixture

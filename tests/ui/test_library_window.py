@@ -5,6 +5,7 @@ the passages the answer was given."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -18,19 +19,25 @@ CORPUS = Path(__file__).resolve().parents[1] / "support" / "corpus" / "notes"
 WAIT_MS = 60_000
 
 
+def _with_notes_collection(qtbot: QtBot, window: Any, model: Path) -> Any:
+    """The tiny model loaded, and the fixture notes indexed and chosen for this chat."""
+    load_tiny(qtbot, window, model)
+    knowledge = window.knowledge
+    index = knowledge.index()
+    index.add_root("notes", CORPUS)
+    index_collection(index, "notes")
+    window.library_action.trigger()
+    assert knowledge.panel is not None
+    knowledge.panel.collections.item(0).setCheckState(Qt.CheckState.Checked)
+    return knowledge
+
+
 def test_attach_and_ask_a_collection_from_the_window(
     qtbot: QtBot, store: ChatStore, tiny_model_f32: Path
 ) -> None:
     window = make_window(qtbot, store, SHORT)
     try:
-        load_tiny(qtbot, window, tiny_model_f32)
-        knowledge = window.knowledge
-        index = knowledge.index()
-        index.add_root("notes", CORPUS)
-        index_collection(index, "notes")
-        window.library_action.trigger()
-        assert knowledge.panel is not None
-        knowledge.panel.collections.item(0).setCheckState(Qt.CheckState.Checked)
+        knowledge = _with_notes_collection(qtbot, window, tiny_model_f32)
         with qtbot.waitSignal(knowledge.bar.changed, timeout=WAIT_MS):
             knowledge.bar.add_paths([CORPUS / "bicycle.txt"])
         with qtbot.waitSignal(window.controller.answer_stored, timeout=WAIT_MS) as stored:
@@ -71,14 +78,7 @@ def test_the_library_search_runs_off_the_gui_thread(
 
     window = make_window(qtbot, store, SHORT)
     try:
-        load_tiny(qtbot, window, tiny_model_f32)
-        knowledge = window.knowledge
-        index = knowledge.index()
-        index.add_root("notes", CORPUS)
-        index_collection(index, "notes")
-        window.library_action.trigger()
-        assert knowledge.panel is not None
-        knowledge.panel.collections.item(0).setCheckState(Qt.CheckState.Checked)
+        knowledge = _with_notes_collection(qtbot, window, tiny_model_f32)
         release = threading.Event()
         loader_threads: list[threading.Thread] = []
 

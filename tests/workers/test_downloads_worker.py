@@ -106,13 +106,6 @@ class Recorder:
 
 
 @pytest.fixture
-def gateway() -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=None)
-    yield gateway
-    gateway.close()
-
-
-@pytest.fixture
 def worker(
     qtbot: QtBot, gateway: NetworkGateway, isolated_app_dirs: AppPaths
 ) -> Iterator[DownloadWorker]:

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,13 +33,6 @@ from tests.support.fake_openai import FakeOpenAI
 
 Factory = Callable[..., FakeOpenAI]
 QUESTION = "What is two plus two? (a private question)"
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=tmp_path / "network-log.jsonl")
-    yield gateway
-    gateway.close()
 
 
 def endpoint_for(server: FakeOpenAI, **values: object) -> RemoteEndpoint:

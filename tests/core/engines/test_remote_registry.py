@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,13 +29,6 @@ from tests.support.fake_openai import FakeOpenAI
 from tests.support.keyrings import MemoryKeyring
 
 Factory = Callable[..., FakeOpenAI]
-
-
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=tmp_path / "network-log.jsonl")
-    yield gateway
-    gateway.close()
 
 
 # --- addresses ------------------------------------------------------------------------------

@@ -49,13 +49,6 @@ def host() -> Iterator[EngineHost]:
     assert host.close(10)
 
 
-@pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[NetworkGateway]:
-    gateway = NetworkGateway(log_path=tmp_path / "network-log.jsonl")
-    yield gateway
-    gateway.close()
-
-
 def load(host: EngineHost, job_factory: Callable[[], object]) -> None:
     job = job_factory()
     assert job.wait(WAIT_S) and isinstance(job.result, ModelLoaded), job.result  # type: ignore[attr-defined]
